@@ -1,0 +1,135 @@
+//! Per-message descriptors: the numeric columns the drift monitor compares between the
+//! training reference and production.
+
+use crate::normalize::Normalized;
+use crate::tokenize::is_cjk;
+
+/// Descriptor column names, in the order of [`TextDescriptors::values`].
+pub const DESCRIPTOR_COLUMNS: [&str; 11] = [
+    "length",
+    "word_count",
+    "upper_share",
+    "digit_share",
+    "url_count",
+    "email_count",
+    "phone_count",
+    "money_count",
+    "exclamation_count",
+    "cjk_share",
+    "oov_rate",
+];
+
+/// Describes one message.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct TextDescriptors {
+    /// Characters in the raw message.
+    pub length: u32,
+    /// Content tokens (words; Chinese segmented), stop words excluded.
+    pub word_count: u32,
+    /// Upper-case share of the letters.
+    pub upper_share: f64,
+    /// Digit share of the non-space characters.
+    pub digit_share: f64,
+    /// URLs and bare web domains.
+    pub url_count: u32,
+    /// E-mail addresses.
+    pub email_count: u32,
+    /// Phone numbers.
+    pub phone_count: u32,
+    /// Money amounts.
+    pub money_count: u32,
+    /// `!` and full-width `！`.
+    pub exclamation_count: u32,
+    /// CJK share of the non-space characters.
+    pub cjk_share: f64,
+    /// Share of the content tokens that the model's vocabulary does not know.
+    pub oov_rate: f64,
+}
+
+impl TextDescriptors {
+    /// Describes `raw`, given its normalisation, its content-token count and its OOV rate.
+    pub fn compute(raw: &str, normalized: &Normalized, word_count: usize, oov_rate: f64) -> Self {
+        let (mut chars, mut non_space, mut letters, mut upper, mut digits, mut cjk, mut bangs) =
+            (0u32, 0u32, 0u32, 0u32, 0u32, 0u32, 0u32);
+        for c in raw.chars() {
+            chars += 1;
+            if c.is_whitespace() {
+                continue;
+            }
+            non_space += 1;
+            if is_cjk(c) {
+                cjk += 1;
+            } else if c.is_alphabetic() {
+                letters += 1;
+                if c.is_uppercase() {
+                    upper += 1;
+                }
+            } else if c.is_numeric() {
+                digits += 1;
+            } else if c == '!' || c == '！' {
+                bangs += 1;
+            }
+        }
+        let share = |n: u32, d: u32| if d == 0 { 0.0 } else { n as f64 / d as f64 };
+        TextDescriptors {
+            length: chars,
+            word_count: word_count as u32,
+            upper_share: share(upper, letters),
+            digit_share: share(digits, non_space),
+            url_count: normalized.urls,
+            email_count: normalized.emails,
+            phone_count: normalized.phones,
+            money_count: normalized.money,
+            exclamation_count: bangs,
+            cjk_share: share(cjk, non_space),
+            oov_rate,
+        }
+    }
+
+    /// The values in [`DESCRIPTOR_COLUMNS`] order.
+    pub fn values(&self) -> [f64; 11] {
+        [
+            self.length as f64,
+            self.word_count as f64,
+            self.upper_share,
+            self.digit_share,
+            self.url_count as f64,
+            self.email_count as f64,
+            self.phone_count as f64,
+            self.money_count as f64,
+            self.exclamation_count as f64,
+            self.cjk_share,
+            self.oov_rate,
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::normalize::normalize;
+
+    #[test]
+    fn counts_by_hand() {
+        let raw = "WIN $500 now!! 中奖";
+        let n = normalize(raw, 1000);
+        let d = TextDescriptors::compute(raw, &n, 3, 0.25);
+        assert_eq!(d.length, 17);
+        // Letters W I N n o w: 3 upper of 6.
+        assert!((d.upper_share - 0.5).abs() < 1e-12);
+        // Non-space: WIN(3) $500(4) now!!(5) 中奖(2) = 14; digits 3; CJK 2.
+        assert!((d.digit_share - 3.0 / 14.0).abs() < 1e-12);
+        assert!((d.cjk_share - 2.0 / 14.0).abs() < 1e-12);
+        assert_eq!(
+            (d.money_count, d.exclamation_count, d.word_count),
+            (1, 2, 3)
+        );
+        assert_eq!(d.values()[10], 0.25);
+    }
+
+    #[test]
+    fn empty_text_has_zero_shares() {
+        let d = TextDescriptors::compute("", &Normalized::default(), 0, 0.0);
+        assert_eq!(d.values(), [0.0; 11]);
+    }
+}
