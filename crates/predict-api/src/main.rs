@@ -1,0 +1,12 @@
+use clap::Parser;
+use predict_api::{shutdown_signal, Application, Settings};
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let settings = Settings::parse();
+    fraudloop_telemetry::init("info,predict_api=info,tower_http=warn");
+    let app = Application::build(settings).await?;
+    tracing::info!(port = app.port(), "predict-api listening");
+    println!("predict-api listening on http://127.0.0.1:{}", app.port());
+    app.run_until_stopped(shutdown_signal()).await
+}

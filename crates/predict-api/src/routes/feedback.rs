@@ -1,0 +1,105 @@
+//! `POST /feedback`: labels from people and agents, durable before they are acknowledged.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use prod_data::FeedbackRecord;
+use serde::Deserialize;
+use text_model::Label;
+
+use crate::error::{ApiError, ApiJson};
+use crate::routes::predict::validate_text;
+use crate::state::{AppState, FeedbackIndex};
+
+/// Who labelled a message.
+const SOURCES: [&str; 3] = ["user", "operator", "agent"];
+
+/// Feedback on a prediction, or a label for a plain text.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeedbackRequest {
+    /// The prediction being labelled.
+    #[serde(default)]
+    pub prediction_id: Option<String>,
+    /// The text being labelled (without a prediction id).
+    #[serde(default)]
+    pub text: Option<String>,
+    /// `fraud` or `legit` (also 1/0, spam/ham).
+    pub label: String,
+    /// `user`, `operator` or `agent` (default `user`).
+    #[serde(default)]
+    pub source: Option<String>,
+    /// Free-text comment.
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+/// `POST /feedback`: 201 with the stored record; the same feedback again returns the stored
+/// record with 200; a changed label is stored as a new record (the latest wins).
+#[tracing::instrument(name = "feedback", skip_all)]
+pub async fn feedback(
+    State(state): State<AppState>,
+    ApiJson(request): ApiJson<FeedbackRequest>,
+) -> Result<(StatusCode, Json<FeedbackRecord>), ApiError> {
+    let label: Label = request.label.parse().map_err(|e: text_model::UnknownLabel| ApiError::invalid("invalid_label", e.to_string()))?;
+    let source = request.source.unwrap_or_else(|| "user".to_string());
+    if !SOURCES.contains(&source.as_str()) {
+        return Err(ApiError::invalid("invalid_source", format!("source {source:?} must be one of user, operator, agent")));
+    }
+    let comment = request.comment.filter(|c| !c.trim().is_empty());
+    if comment.as_ref().is_some_and(|c| c.chars().count() > 2000) {
+        return Err(ApiError::invalid("comment_too_long", "comment is limited to 2000 characters"));
+    }
+    let label = label.to_string();
+
+    let (key, prediction_id, text, model_version, risk_score) = match (request.prediction_id, request.text) {
+        (Some(pid), _) => {
+            let found = state
+                .find_prediction(&pid)
+                .await
+                .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "unknown_prediction", format!("no prediction has id {pid:?}")))?;
+            (format!("p:{pid}"), Some(pid), found.text.clone(), Some(found.model_version.clone()), Some(found.risk_score))
+        }
+        (None, Some(text)) => {
+            validate_text(&text, state.settings.max_text_chars)?;
+            (format!("t:{text}"), None, text, None, None)
+        }
+        (None, None) => return Err(ApiError::invalid("missing_target", "give a prediction_id, or a text to label")),
+    };
+
+    // Same-key requests are serialised so a retry cannot store a duplicate.
+    let _guard = state.stripe(&key).lock().await;
+    let content_key = FeedbackIndex::content_key(&text, &label, &source, comment.as_deref());
+    {
+        let index = state.feedback_index.lock().expect("feedback index lock");
+        let existing = match &prediction_id {
+            Some(pid) => index.for_prediction(pid).filter(|f| f.label == label && f.source == source && f.comment == comment),
+            None => index.for_content(content_key),
+        };
+        if let Some(existing) = existing {
+            return Ok((StatusCode::OK, Json(existing.clone())));
+        }
+    }
+    let record = FeedbackRecord {
+        schema: prod_data::SCHEMA_VERSION,
+        feedback_id: uuid::Uuid::now_v7().to_string(),
+        at: chrono::Utc::now(),
+        instance: state.instance.to_string(),
+        prediction_id,
+        text,
+        label,
+        source,
+        comment,
+        model_version,
+        risk_score,
+    };
+    let log = state.feedback_log.clone();
+    let to_store = record.clone();
+    tokio::task::spawn_blocking(move || log.append(&to_store))
+        .await
+        .map_err(|e| ApiError::internal("feedback writer failed", e))?
+        .map_err(|e| ApiError::internal("storing feedback failed", e))?;
+    state.metrics.feedback.with_label_values(&[&record.source, &record.label]).inc();
+    state.feedback_index.lock().expect("feedback index lock").remember(record.clone());
+    Ok((StatusCode::CREATED, Json(record)))
+}

@@ -1,0 +1,276 @@
+//! Shared state: the served model (swapped atomically on reload), logs, indices, metrics.
+
+use std::collections::{HashMap, VecDeque};
+use std::hash::{Hash, Hasher};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use arc_swap::ArcSwapOption;
+use artifact_store::{Manifest, Registry};
+use chrono::{DateTime, Utc};
+use prod_data::{FeedbackLog, FeedbackRecord, PredictionLog, PredictionRecord};
+use text_model::FraudModel;
+
+use crate::metrics::Metrics;
+use crate::settings::Settings;
+
+/// A verified model and what the service reports about it. Immutable: a reload swaps in a
+/// new value, so one request always sees one model's score, version and explanation.
+#[derive(Debug)]
+pub struct ServedModel {
+    /// Registry version, e.g. `v0003`.
+    pub version: String,
+    /// The model.
+    pub model: FraudModel,
+    /// Its manifest.
+    pub manifest: Manifest,
+    /// The trainer's evaluation.
+    pub metrics: serde_json::Value,
+    /// When this process loaded it.
+    pub loaded_at: DateTime<Utc>,
+}
+
+/// What a feedback request needs to know about a prediction.
+#[derive(Debug, Clone)]
+pub struct PredictionSummary {
+    /// The message text.
+    pub text: String,
+    /// The model version that scored it.
+    pub model_version: String,
+    /// Its risk score.
+    pub risk_score: f64,
+}
+
+/// The most recent predictions, for feedback lookups without reading the log.
+#[derive(Debug, Default)]
+pub struct RecentPredictions {
+    capacity: usize,
+    inner: Mutex<(HashMap<String, Arc<PredictionSummary>>, VecDeque<String>)>,
+}
+
+impl RecentPredictions {
+    /// Keeps at most `capacity` predictions, evicting the oldest.
+    pub fn new(capacity: usize) -> RecentPredictions {
+        RecentPredictions { capacity: capacity.max(1), inner: Mutex::default() }
+    }
+
+    /// Remembers a prediction.
+    pub fn insert(&self, id: String, summary: PredictionSummary) {
+        let mut guard = self.inner.lock().expect("recent-predictions lock");
+        let (map, order) = &mut *guard;
+        if map.insert(id.clone(), Arc::new(summary)).is_none() {
+            order.push_back(id);
+        }
+        while order.len() > self.capacity {
+            if let Some(old) = order.pop_front() {
+                map.remove(&old);
+            }
+        }
+    }
+
+    /// A remembered prediction.
+    pub fn get(&self, id: &str) -> Option<Arc<PredictionSummary>> {
+        self.inner.lock().expect("recent-predictions lock").0.get(id).cloned()
+    }
+}
+
+/// Stored feedback, for idempotency: the latest record per prediction, and plain-text
+/// feedback by content.
+#[derive(Debug, Default)]
+pub struct FeedbackIndex {
+    by_prediction: HashMap<String, FeedbackRecord>,
+    by_content: HashMap<u64, FeedbackRecord>,
+}
+
+impl FeedbackIndex {
+    /// Builds the index from every feedback log in the data directory (all replicas).
+    pub fn load(data_dir: &std::path::Path) -> Result<FeedbackIndex, prod_data::Error> {
+        let mut index = FeedbackIndex::default();
+        prod_data::read_records(&prod_data::feedback_dir(data_dir), |f: FeedbackRecord| index.remember(f))?;
+        Ok(index)
+    }
+
+    /// The key of feedback on a plain text.
+    pub fn content_key(text: &str, label: &str, source: &str, comment: Option<&str>) -> u64 {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (text, label, source, comment).hash(&mut h);
+        h.finish()
+    }
+
+    /// Records stored feedback (the latest per prediction wins).
+    pub fn remember(&mut self, f: FeedbackRecord) {
+        match &f.prediction_id {
+            Some(pid) => {
+                let newer = self.by_prediction.get(pid).is_none_or(|old| f.at >= old.at);
+                if newer {
+                    self.by_prediction.insert(pid.clone(), f);
+                }
+            }
+            None => {
+                let key = Self::content_key(&f.text, &f.label, &f.source, f.comment.as_deref());
+                self.by_content.entry(key).or_insert(f);
+            }
+        }
+    }
+
+    /// The latest feedback on a prediction.
+    pub fn for_prediction(&self, pid: &str) -> Option<&FeedbackRecord> {
+        self.by_prediction.get(pid)
+    }
+
+    /// Feedback with exactly this content on a plain text.
+    pub fn for_content(&self, key: u64) -> Option<&FeedbackRecord> {
+        self.by_content.get(&key)
+    }
+}
+
+/// Everything handlers share. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    /// Settings.
+    pub settings: Arc<Settings>,
+    /// The model registry.
+    pub registry: Registry,
+    /// The data directory.
+    pub data_dir: PathBuf,
+    /// This replica's name.
+    pub instance: Arc<str>,
+    /// The served model, if any.
+    pub model: Arc<ArcSwapOption<ServedModel>>,
+    /// Metrics.
+    pub metrics: Metrics,
+    /// The prediction log.
+    pub prediction_log: Arc<PredictionLog>,
+    /// The feedback log.
+    pub feedback_log: FeedbackLog,
+    /// Recent predictions.
+    pub recent: Arc<RecentPredictions>,
+    /// Stored feedback.
+    pub feedback_index: Arc<Mutex<FeedbackIndex>>,
+    /// Serialises feedback for the same key (striped), so duplicates are detected.
+    pub feedback_stripes: Arc<Vec<tokio::sync::Mutex<()>>>,
+    /// Serialises reloads.
+    pub reload_lock: Arc<tokio::sync::Mutex<Option<String>>>,
+}
+
+impl AppState {
+    /// The served model, loaded once per request.
+    pub fn served(&self) -> Option<Arc<ServedModel>> {
+        self.model.load_full()
+    }
+
+    /// The feedback stripe for a key.
+    pub fn stripe(&self, key: &str) -> &tokio::sync::Mutex<()> {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        key.hash(&mut h);
+        &self.feedback_stripes[(h.finish() % self.feedback_stripes.len() as u64) as usize]
+    }
+
+    /// Finds a prediction in memory, else in the prediction logs of every replica.
+    pub async fn find_prediction(&self, id: &str) -> Option<Arc<PredictionSummary>> {
+        if let Some(found) = self.recent.get(id) {
+            return Some(found);
+        }
+        let dir = prod_data::predictions_dir(&self.data_dir);
+        let wanted = id.to_string();
+        let found = tokio::task::spawn_blocking(move || {
+            let mut found = None;
+            let _ = prod_data::read_records(&dir, |p: PredictionRecord| {
+                if p.prediction_id == wanted {
+                    found = Some(PredictionSummary { text: p.text, model_version: p.model_version, risk_score: p.risk_score });
+                }
+            });
+            found
+        })
+        .await
+        .ok()
+        .flatten()?;
+        self.recent.insert(id.to_string(), found.clone());
+        self.recent.get(id)
+    }
+}
+
+/// The outcome of a reload attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReloadOutcome {
+    /// Production is the version already served.
+    Unchanged(String),
+    /// A new version is served.
+    Loaded {
+        /// The version served before, if any.
+        from: Option<String>,
+        /// The version served now.
+        to: String,
+    },
+}
+
+/// Why a reload did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum ReloadError {
+    /// The registry has no production model.
+    #[error("the registry has no production model yet")]
+    NoProduction,
+    /// The bundle is corrupt, partial or of another schema; the current model keeps serving.
+    #[error("refused {version}: {source}")]
+    Refused {
+        /// The refused version.
+        version: String,
+        /// Why.
+        source: artifact_store::Error,
+    },
+    /// The registry could not be read.
+    #[error("reading the registry: {0}")]
+    Registry(#[from] artifact_store::Error),
+}
+
+impl AppState {
+    /// Loads the registry's production model if it differs from the served one. With
+    /// `force`, retries a version that failed before.
+    pub async fn reload(&self, force: bool) -> Result<ReloadOutcome, ReloadError> {
+        let mut last_failed = self.reload_lock.lock().await;
+        let wanted = self.registry.aliases()?.production.ok_or(ReloadError::NoProduction)?.to_string();
+        let current = self.served().map(|s| s.version.clone());
+        if current.as_deref() == Some(wanted.as_str()) {
+            return Ok(ReloadOutcome::Unchanged(wanted));
+        }
+        if !force && last_failed.as_deref() == Some(wanted.as_str()) {
+            return Ok(ReloadOutcome::Unchanged(current.unwrap_or_default()));
+        }
+        let registry = self.registry.clone();
+        let version: artifact_store::ModelVersion = wanted.parse()?;
+        let loaded = tokio::task::spawn_blocking(move || {
+            let bundle = registry.load(version)?;
+            // Warm lazily built tables (the jieba dictionary) before the first request needs them.
+            bundle.model.score("预热 warm-up");
+            Ok::<_, artifact_store::Error>(bundle)
+        })
+            .await
+            .expect("model loading does not panic");
+        match loaded {
+            Ok(bundle) => {
+                let served = ServedModel {
+                    version: wanted.clone(),
+                    model: bundle.model,
+                    manifest: bundle.manifest,
+                    metrics: bundle.metrics,
+                    loaded_at: Utc::now(),
+                };
+                self.model.store(Some(Arc::new(served)));
+                if let Some(old) = &current {
+                    let _ = self.metrics.model_info.remove_label_values(&[old]);
+                }
+                self.metrics.model_info.with_label_values(&[&wanted]).set(1);
+                self.metrics.reloads.with_label_values(&["ok"]).inc();
+                *last_failed = None;
+                tracing::info!(from = ?current, to = %wanted, "serving a new model");
+                Ok(ReloadOutcome::Loaded { from: current, to: wanted })
+            }
+            Err(source) => {
+                self.metrics.reloads.with_label_values(&["failed"]).inc();
+                tracing::error!(version = %wanted, error = %source, "refused a model; the current one keeps serving");
+                *last_failed = Some(wanted.clone());
+                Err(ReloadError::Refused { version: wanted, source })
+            }
+        }
+    }
+}
