@@ -85,7 +85,7 @@ pub fn read_labelled_csv(
     let mut reader = csv::ReaderBuilder::new()
         .flexible(false)
         .from_reader(bytes.as_slice());
-    let headers = reader.headers().map_err(|e| csv_error(path, e))?.clone();
+    let headers = reader.headers().map_err(|e| csv_error(path, &bytes, e))?.clone();
     let find = |name: &str| {
         headers
             .iter()
@@ -107,8 +107,8 @@ pub fn read_labelled_csv(
 
     let (mut texts, mut labels) = (Vec::new(), Vec::new());
     for record in reader.records() {
-        let record = record.map_err(|e| csv_error(path, e))?;
-        let line = record.position().map_or(0, |p| p.line());
+        let record = record.map_err(|e| csv_error(path, &bytes, e))?;
+        let line = record.position().map_or(0, |p| physical_line(&bytes, p.byte()));
         let text = record.get(text_idx).unwrap_or_default();
         if text.trim().is_empty() {
             return Err(line_err(line, format!("empty text in column {text_col:?}")));
@@ -144,12 +144,25 @@ pub fn read_labelled_csv(
     })
 }
 
-fn csv_error(path: &Path, e: csv::Error) -> DataError {
+/// The 1-based line of a byte offset. The csv crate's own line counter is off by one after
+/// CRLF line ends and blank lines, so lines are counted from the bytes.
+fn physical_line(bytes: &[u8], offset: u64) -> u64 {
+    let mut at = (offset as usize).min(bytes.len());
+    let mut line = 1 + bytes[..at].iter().filter(|&&b| b == b'\n').count() as u64;
+    // The reported offset may sit on the previous line's terminator or on blank lines.
+    while at < bytes.len() && (bytes[at] == b'\r' || bytes[at] == b'\n') {
+        line += u64::from(bytes[at] == b'\n');
+        at += 1;
+    }
+    line
+}
+
+fn csv_error(path: &Path, bytes: &[u8], e: csv::Error) -> DataError {
     let file = path.to_path_buf();
     match e.kind() {
         csv::ErrorKind::Utf8 { pos, err } => DataError::Line {
             file,
-            line: pos.as_ref().map_or(0, |p| p.line()),
+            line: pos.as_ref().map_or(0, |p| physical_line(bytes, p.byte())),
             problem: format!(
                 "text is not valid UTF-8 (field {}); re-encode the file as UTF-8",
                 err.field() + 1
@@ -161,7 +174,7 @@ fn csv_error(path: &Path, e: csv::Error) -> DataError {
             len,
         } => DataError::Line {
             file,
-            line: pos.as_ref().map_or(0, |p| p.line()),
+            line: pos.as_ref().map_or(0, |p| physical_line(bytes, p.byte())),
             problem: format!("{len} fields where the header has {expected_len}"),
         },
         _ => DataError::File {

@@ -465,7 +465,6 @@ fn train_rejects_an_unknown_label_naming_its_line() {
 }
 
 #[test]
-#[ignore = "bug: with CRLF line endings, errors name the line before the bad one (csv Position::line, rust-csv#395)"]
 fn train_error_lines_are_physical_lines_with_crlf() {
     assert_train_rejects(
         "crlf.csv",
@@ -482,7 +481,6 @@ fn train_error_lines_are_physical_lines_with_crlf() {
 }
 
 #[test]
-#[ignore = "bug: after a blank line, errors name the line before the bad one (csv Position::line, rust-csv#208)"]
 fn train_error_lines_are_physical_lines_after_a_blank_line() {
     assert_train_rejects(
         "blank_line.csv",
