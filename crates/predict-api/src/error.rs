@@ -1,10 +1,10 @@
 //! The service's error shape: `{"error": {"code", "message"}}`, and the JSON extractor that
 //! maps every malformed request onto it.
 
+use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::body::Bytes;
 use serde::de::DeserializeOwned;
 
 /// An error answered to the client. 4xx carry a user-facing message; 5xx are opaque and
@@ -22,7 +22,11 @@ pub struct ApiError {
 impl ApiError {
     /// A new error.
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError { status, code, message: message.into() }
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+        }
     }
 
     /// 422 for semantically invalid input.
@@ -42,7 +46,11 @@ impl ApiError {
     /// 500 with an opaque message; the cause is logged, not sent.
     pub fn internal(context: &str, error: impl std::fmt::Display) -> ApiError {
         tracing::error!(error = %error, "{context}");
-        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "something went wrong; see the service log")
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "something went wrong; see the service log",
+        )
     }
 
     /// The JSON body of this error.
@@ -55,7 +63,9 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut response = (self.status, axum::Json(self.body())).into_response();
         if self.status == StatusCode::SERVICE_UNAVAILABLE {
-            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         }
         response
     }
@@ -69,26 +79,41 @@ pub fn is_json(headers: &HeaderMap) -> bool {
         .and_then(|v| v.split(';').next())
         .is_some_and(|mime| {
             let mime = mime.trim().to_ascii_lowercase();
-            mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+            mime == "application/json"
+                || (mime.starts_with("application/") && mime.ends_with("+json"))
         })
 }
 
 /// Reads the whole body, mapping a body over the size limit to 413.
 pub async fn read_body(request: Request) -> Result<Bytes, ApiError> {
-    Bytes::from_request(request, &()).await.map_err(|rejection| {
-        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "the request body is over the size limit")
-        } else {
-            ApiError::new(StatusCode::BAD_REQUEST, "unreadable_body", rejection.body_text())
-        }
-    })
+    Bytes::from_request(request, &())
+        .await
+        .map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "payload_too_large",
+                    "the request body is over the size limit",
+                )
+            } else {
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "unreadable_body",
+                    rejection.body_text(),
+                )
+            }
+        })
 }
 
 /// Parses JSON: a syntax error is 400, a well-formed body of the wrong shape is 422.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     serde_json::from_slice(bytes).map_err(|e| match e.classify() {
         serde_json::error::Category::Data => ApiError::invalid("invalid_request", e.to_string()),
-        _ => ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", format!("the body is not valid JSON: {e}")),
+        _ => ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+            format!("the body is not valid JSON: {e}"),
+        ),
     })
 }
 

@@ -48,7 +48,9 @@ pub fn router(state: AppState) -> Router {
     let overload = ServiceBuilder::new()
         .layer(HandleErrorLayer::new(overload_error))
         .load_shed()
-        .layer(tower::limit::GlobalConcurrencyLimitLayer::new(settings.concurrency_limit))
+        .layer(tower::limit::GlobalConcurrencyLimitLayer::new(
+            settings.concurrency_limit,
+        ))
         .timeout(settings.request_timeout());
     Router::new()
         .route("/predict", post(routes::predict::predict))
@@ -59,27 +61,45 @@ pub fn router(state: AppState) -> Router {
         .route("/model", get(routes::meta::model))
         .route("/metrics", get(routes::meta::metrics))
         .route("/admin/reload", post(routes::admin::reload))
-        .route("/admin/export/prod_data.csv", get(routes::admin::export_prod_data))
+        .route(
+            "/admin/export/prod_data.csv",
+            get(routes::admin::export_prod_data),
+        )
         .route("/openapi.json", get(routes::meta::openapi))
         .route("/docs", get(routes::meta::docs))
         .fallback(routes::meta::not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(settings.max_body_bytes))
         .layer(overload)
-        .layer(middleware::from_fn_with_state(state.clone(), track_requests))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            track_requests,
+        ))
         .with_state(state)
 }
 
 async fn method_not_allowed() -> ApiError {
-    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this endpoint does not take that method; see /docs")
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this endpoint does not take that method; see /docs",
+    )
 }
 
 /// Load shedding and timeouts answer 503 with Retry-After instead of queueing without bound.
 async fn overload_error(error: BoxError) -> ApiError {
     if error.is::<tower::load_shed::error::Overloaded>() {
-        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "overloaded", "too many requests in flight; retry shortly")
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "overloaded",
+            "too many requests in flight; retry shortly",
+        )
     } else if error.is::<tower::timeout::error::Elapsed>() {
-        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "timeout", "the request took too long; retry shortly")
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "timeout",
+            "the request took too long; retry shortly",
+        )
     } else {
         ApiError::internal("request failed in middleware", error)
     }
@@ -95,8 +115,16 @@ async fn track_requests(State(state): State<AppState>, request: Request, next: N
     let started = Instant::now();
     let response = next.run(request).await;
     let status = response.status().as_u16().to_string();
-    state.metrics.requests.with_label_values(&[&route, &method, &status]).inc();
-    state.metrics.request_duration.with_label_values(&[&route, &method]).observe(started.elapsed().as_secs_f64());
+    state
+        .metrics
+        .requests
+        .with_label_values(&[&route, &method, &status])
+        .inc();
+    state
+        .metrics
+        .request_duration
+        .with_label_values(&[&route, &method])
+        .observe(started.elapsed().as_secs_f64());
     response
 }
 
@@ -111,16 +139,24 @@ impl Application {
     /// Opens storage, loads the production model (if any) and binds the listener.
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         let home = Home::new(&settings.home);
-        let registry = Registry::open(home.artifacts())
-            .with_context(|| format!("opening the model registry in {}", home.artifacts().display()))?;
+        let registry = Registry::open(home.artifacts()).with_context(|| {
+            format!(
+                "opening the model registry in {}",
+                home.artifacts().display()
+            )
+        })?;
         let data_dir = home.data();
         let instance = settings.instance_name();
-        let prediction_log = prod_data::PredictionLog::open(&data_dir, &instance, settings.log_queue)
-            .context("opening the prediction log")?;
-        let feedback_log = prod_data::FeedbackLog::open(&data_dir, &instance).context("opening the feedback log")?;
+        let prediction_log =
+            prod_data::PredictionLog::open(&data_dir, &instance, settings.log_queue)
+                .context("opening the prediction log")?;
+        let feedback_log = prod_data::FeedbackLog::open(&data_dir, &instance)
+            .context("opening the feedback log")?;
         let feedback_index = {
             let dir = data_dir.clone();
-            tokio::task::spawn_blocking(move || FeedbackIndex::load(&dir)).await?.context("reading stored feedback")?
+            tokio::task::spawn_blocking(move || FeedbackIndex::load(&dir))
+                .await?
+                .context("reading stored feedback")?
         };
         let state = AppState {
             recent: Arc::new(RecentPredictions::new(settings.recent_predictions)),
@@ -135,17 +171,26 @@ impl Application {
             feedback_index: Arc::new(Mutex::new(feedback_index)),
             feedback_stripes: Arc::new((0..64).map(|_| tokio::sync::Mutex::new(())).collect()),
             reload_lock: Arc::new(tokio::sync::Mutex::new(None)),
+            disk_lookup: Arc::new(tokio::sync::Mutex::new(())),
         };
         match state.reload(false).await {
             Ok(outcome) => tracing::info!(?outcome, "model loaded"),
-            Err(ReloadError::NoProduction) => tracing::warn!("no production model yet; /ready answers 503 until one is trained"),
-            Err(e) => tracing::error!(error = %e, "could not load the production model; /ready answers 503"),
+            Err(ReloadError::NoProduction) => {
+                tracing::warn!("no production model yet; /ready answers 503 until one is trained")
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "could not load the production model; /ready answers 503")
+            }
         }
         let listener = tokio::net::TcpListener::bind(state.settings.addr)
             .await
             .with_context(|| format!("binding {}", state.settings.addr))?;
         let port = listener.local_addr()?.port();
-        Ok(Application { listener, state, port })
+        Ok(Application {
+            listener,
+            state,
+            port,
+        })
     }
 
     /// The bound port (the real one when the settings asked for port 0).
@@ -159,10 +204,15 @@ impl Application {
     }
 
     /// Serves until `shutdown` resolves, then drains in-flight requests and flushes the logs.
-    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
         let poller = tokio::spawn(poll_registry(self.state.clone()));
         let app = router(self.state.clone());
-        let served = axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await;
+        let served = axum::serve(self.listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await;
         poller.abort();
         let log = self.state.prediction_log.clone();
         tokio::task::spawn_blocking(move || log.flush()).await?;
@@ -203,4 +253,3 @@ pub async fn shutdown_signal() {
     }
     tracing::info!("shutting down: draining requests and flushing logs");
 }
-

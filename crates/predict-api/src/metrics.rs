@@ -3,7 +3,9 @@
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use prometheus::{Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGaugeVec, Opts, Registry};
+use prometheus::{
+    Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGaugeVec, Opts, Registry,
+};
 
 /// Every metric the service exports.
 #[derive(Clone)]
@@ -34,18 +36,28 @@ impl Metrics {
     pub fn new() -> Metrics {
         let registry = Registry::new();
         let requests = IntCounterVec::new(
-            Opts::new("http_requests_total", "HTTP requests by route, method and status"),
+            Opts::new(
+                "http_requests_total",
+                "HTTP requests by route, method and status",
+            ),
             &["route", "method", "status"],
         )
         .expect("valid metric");
         let request_duration = HistogramVec::new(
-            HistogramOpts::new("http_request_duration_seconds", "HTTP request latency")
-                .buckets(vec![0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5]),
+            HistogramOpts::new("http_request_duration_seconds", "HTTP request latency").buckets(
+                vec![
+                    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+                    0.5, 1.0, 2.5,
+                ],
+            ),
             &["route", "method"],
         )
         .expect("valid metric");
         let predictions = IntCounterVec::new(
-            Opts::new("fraudloop_predictions_total", "Predictions by predicted label and risk level"),
+            Opts::new(
+                "fraudloop_predictions_total",
+                "Predictions by predicted label and risk level",
+            ),
             &["label", "risk_level"],
         )
         .expect("valid metric");
@@ -55,24 +67,39 @@ impl Metrics {
         )
         .expect("valid metric");
         let model_info = IntGaugeVec::new(
-            Opts::new("fraudloop_model_info", "The served model version (1 on the current one)"),
+            Opts::new(
+                "fraudloop_model_info",
+                "The served model version (1 on the current one)",
+            ),
             &["version"],
         )
         .expect("valid metric");
-        let reloads = IntCounterVec::new(Opts::new("fraudloop_model_reloads_total", "Model reloads by result"), &["result"])
-            .expect("valid metric");
+        let reloads = IntCounterVec::new(
+            Opts::new("fraudloop_model_reloads_total", "Model reloads by result"),
+            &["result"],
+        )
+        .expect("valid metric");
         let feedback = IntCounterVec::new(
-            Opts::new("fraudloop_feedback_total", "Feedback received by source and label"),
+            Opts::new(
+                "fraudloop_feedback_total",
+                "Feedback received by source and label",
+            ),
             &["source", "label"],
         )
         .expect("valid metric");
         let log_records = IntCounterVec::new(
-            Opts::new("fraudloop_prediction_log_records_total", "Prediction log records by outcome"),
+            Opts::new(
+                "fraudloop_prediction_log_records_total",
+                "Prediction log records by outcome",
+            ),
             &["outcome"],
         )
         .expect("valid metric");
-        let feedback_written = IntCounter::new("fraudloop_feedback_log_records_total", "Feedback records fsynced to the log")
-            .expect("valid metric");
+        let feedback_written = IntCounter::new(
+            "fraudloop_feedback_log_records_total",
+            "Feedback records fsynced to the log",
+        )
+        .expect("valid metric");
         for collector in [
             Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(request_duration.clone()),
@@ -84,7 +111,9 @@ impl Metrics {
             Box::new(log_records.clone()),
             Box::new(feedback_written.clone()),
         ] {
-            registry.register(collector).expect("metric names are unique");
+            registry
+                .register(collector)
+                .expect("metric names are unique");
         }
         Metrics {
             registry,
@@ -101,7 +130,11 @@ impl Metrics {
     }
 
     /// Renders the Prometheus text format, first bringing the log counters up to date.
-    pub fn render(&self, prediction_log: &prod_data::LogStats, feedback_log: &Arc<prod_data::LogStats>) -> String {
+    pub fn render(
+        &self,
+        prediction_log: &prod_data::LogStats,
+        feedback_log: &Arc<prod_data::LogStats>,
+    ) -> String {
         for (outcome, value) in [
             ("written", prediction_log.written.load(Ordering::Relaxed)),
             ("dropped", prediction_log.dropped.load(Ordering::Relaxed)),
@@ -111,7 +144,8 @@ impl Metrics {
             counter.inc_by(value.saturating_sub(counter.get()));
         }
         let written = feedback_log.written.load(Ordering::Relaxed);
-        self.feedback_written.inc_by(written.saturating_sub(self.feedback_written.get()));
+        self.feedback_written
+            .inc_by(written.saturating_sub(self.feedback_written.get()));
         prometheus::TextEncoder::new()
             .encode_to_string(&self.registry.gather())
             .unwrap_or_else(|e| format!("# encoding failed: {e}\n"))

@@ -99,8 +99,14 @@ impl Settings {
     /// This replica's name.
     pub fn instance_name(&self) -> String {
         self.instance.clone().unwrap_or_else(|| {
-            let host = std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_string()).unwrap_or_default();
-            let host = if host.is_empty() { "local".to_string() } else { host };
+            let host = std::fs::read_to_string("/etc/hostname")
+                .map(|h| h.trim().to_string())
+                .unwrap_or_default();
+            let host = if host.is_empty() {
+                "local".to_string()
+            } else {
+                host
+            };
             format!("{host}-{}", std::process::id())
         })
     }
@@ -129,10 +135,19 @@ impl RiskBands {
 }
 
 fn parse_bands(s: &str) -> Result<RiskBands, String> {
-    let parts: Vec<f64> = s.split(',').map(|p| p.trim().parse::<f64>()).collect::<Result<_, _>>().map_err(|e| e.to_string())?;
+    let parts: Vec<f64> = s
+        .split(',')
+        .map(|p| p.trim().parse::<f64>())
+        .collect::<Result<_, _>>()
+        .map_err(|e| e.to_string())?;
     match parts[..] {
-        [a, b] if 0.0 < a && a < b && b < 1.0 => Ok(RiskBands { medium_from: a, high_from: b }),
-        _ => Err(format!("{s:?}: expected two increasing scores in (0, 1), like 0.3,0.7")),
+        [a, b] if 0.0 < a && a < b && b < 1.0 => Ok(RiskBands {
+            medium_from: a,
+            high_from: b,
+        }),
+        _ => Err(format!(
+            "{s:?}: expected two increasing scores in (0, 1), like 0.3,0.7"
+        )),
     }
 }
 
@@ -149,11 +164,20 @@ mod tests {
 
     #[test]
     fn bands_and_tokens() {
-        assert_eq!(parse_bands("0.2, 0.8").unwrap(), RiskBands { medium_from: 0.2, high_from: 0.8 });
+        assert_eq!(
+            parse_bands("0.2, 0.8").unwrap(),
+            RiskBands {
+                medium_from: 0.2,
+                high_from: 0.8
+            }
+        );
         assert!(parse_bands("0.8,0.2").is_err());
         assert!(parse_bands("x").is_err());
         let bands = parse_bands("0.3,0.7").unwrap();
-        assert_eq!((bands.level(0.1), bands.level(0.3), bands.level(0.7)), ("low", "medium", "high"));
+        assert_eq!(
+            (bands.level(0.1), bands.level(0.3), bands.level(0.7)),
+            ("low", "medium", "high")
+        );
         let token = AdminToken::new("s3cret-token");
         assert!(token.matches("s3cret-token"));
         assert!(!token.matches("s3cret-tokem"));

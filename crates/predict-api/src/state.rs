@@ -51,7 +51,10 @@ pub struct RecentPredictions {
 impl RecentPredictions {
     /// Keeps at most `capacity` predictions, evicting the oldest.
     pub fn new(capacity: usize) -> RecentPredictions {
-        RecentPredictions { capacity: capacity.max(1), inner: Mutex::default() }
+        RecentPredictions {
+            capacity: capacity.max(1),
+            inner: Mutex::default(),
+        }
     }
 
     /// Remembers a prediction.
@@ -70,7 +73,12 @@ impl RecentPredictions {
 
     /// A remembered prediction.
     pub fn get(&self, id: &str) -> Option<Arc<PredictionSummary>> {
-        self.inner.lock().expect("recent-predictions lock").0.get(id).cloned()
+        self.inner
+            .lock()
+            .expect("recent-predictions lock")
+            .0
+            .get(id)
+            .cloned()
     }
 }
 
@@ -86,7 +94,9 @@ impl FeedbackIndex {
     /// Builds the index from every feedback log in the data directory (all replicas).
     pub fn load(data_dir: &std::path::Path) -> Result<FeedbackIndex, prod_data::Error> {
         let mut index = FeedbackIndex::default();
-        prod_data::read_records(&prod_data::feedback_dir(data_dir), |f: FeedbackRecord| index.remember(f))?;
+        prod_data::read_records(&prod_data::feedback_dir(data_dir), |f: FeedbackRecord| {
+            index.remember(f)
+        })?;
         Ok(index)
     }
 
@@ -151,6 +161,9 @@ pub struct AppState {
     pub feedback_stripes: Arc<Vec<tokio::sync::Mutex<()>>>,
     /// Serialises reloads.
     pub reload_lock: Arc<tokio::sync::Mutex<Option<String>>>,
+    /// Serialises scans of the prediction logs, so a flood of unknown ids costs one scan at a
+    /// time.
+    pub disk_lookup: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl AppState {
@@ -171,13 +184,22 @@ impl AppState {
         if let Some(found) = self.recent.get(id) {
             return Some(found);
         }
+        let _scan = self.disk_lookup.lock().await;
+        // Another request may have found it while this one waited.
+        if let Some(found) = self.recent.get(id) {
+            return Some(found);
+        }
         let dir = prod_data::predictions_dir(&self.data_dir);
         let wanted = id.to_string();
         let found = tokio::task::spawn_blocking(move || {
             let mut found = None;
             let _ = prod_data::read_records(&dir, |p: PredictionRecord| {
                 if p.prediction_id == wanted {
-                    found = Some(PredictionSummary { text: p.text, model_version: p.model_version, risk_score: p.risk_score });
+                    found = Some(PredictionSummary {
+                        text: p.text,
+                        model_version: p.model_version,
+                        risk_score: p.risk_score,
+                    });
                 }
             });
             found
@@ -228,7 +250,12 @@ impl AppState {
     /// `force`, retries a version that failed before.
     pub async fn reload(&self, force: bool) -> Result<ReloadOutcome, ReloadError> {
         let mut last_failed = self.reload_lock.lock().await;
-        let wanted = self.registry.aliases()?.production.ok_or(ReloadError::NoProduction)?.to_string();
+        let wanted = self
+            .registry
+            .aliases()?
+            .production
+            .ok_or(ReloadError::NoProduction)?
+            .to_string();
         let current = self.served().map(|s| s.version.clone());
         if current.as_deref() == Some(wanted.as_str()) {
             return Ok(ReloadOutcome::Unchanged(wanted));
@@ -244,8 +271,8 @@ impl AppState {
             bundle.model.score("预热 warm-up");
             Ok::<_, artifact_store::Error>(bundle)
         })
-            .await
-            .expect("model loading does not panic");
+        .await
+        .expect("model loading does not panic");
         match loaded {
             Ok(bundle) => {
                 let served = ServedModel {
@@ -263,13 +290,19 @@ impl AppState {
                 self.metrics.reloads.with_label_values(&["ok"]).inc();
                 *last_failed = None;
                 tracing::info!(from = ?current, to = %wanted, "serving a new model");
-                Ok(ReloadOutcome::Loaded { from: current, to: wanted })
+                Ok(ReloadOutcome::Loaded {
+                    from: current,
+                    to: wanted,
+                })
             }
             Err(source) => {
                 self.metrics.reloads.with_label_values(&["failed"]).inc();
                 tracing::error!(version = %wanted, error = %source, "refused a model; the current one keeps serving");
                 *last_failed = Some(wanted.clone());
-                Err(ReloadError::Refused { version: wanted, source })
+                Err(ReloadError::Refused {
+                    version: wanted,
+                    source,
+                })
             }
         }
     }

@@ -85,7 +85,10 @@ pub fn read_labelled_csv(
     let mut reader = csv::ReaderBuilder::new()
         .flexible(false)
         .from_reader(bytes.as_slice());
-    let headers = reader.headers().map_err(|e| csv_error(path, &bytes, e))?.clone();
+    let headers = reader
+        .headers()
+        .map_err(|e| csv_error(path, &bytes, e))?
+        .clone();
     let find = |name: &str| {
         headers
             .iter()
@@ -108,7 +111,9 @@ pub fn read_labelled_csv(
     let (mut texts, mut labels) = (Vec::new(), Vec::new());
     for record in reader.records() {
         let record = record.map_err(|e| csv_error(path, &bytes, e))?;
-        let line = record.position().map_or(0, |p| physical_line(&bytes, p.byte()));
+        let line = record
+            .position()
+            .map_or(0, |p| physical_line(&bytes, p.byte()));
         let text = record.get(text_idx).unwrap_or_default();
         if text.trim().is_empty() {
             return Err(line_err(line, format!("empty text in column {text_col:?}")));

@@ -250,7 +250,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                         .unwrap_or_default();
                 rows.push(json!({
                     "version": m.version.to_string(),
-                    "created_at": m.created_at.to_rfc3339(),
+                    "created_at": m.created_at.format("%Y-%m-%d %H:%M:%SZ").to_string(),
                     "aliases": info.aliases,
                     "threshold": m.threshold,
                     "n_features": m.n_features,
@@ -271,12 +271,12 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("no models yet: run `trainer train --data <csv>`");
             } else {
                 println!(
-                    "{:<8} {:<26} {:<20} {:>8} {:>8} {:>9}",
+                    "{:<8} {:<21} {:<20} {:>8} {:>8} {:>9}",
                     "version", "created", "aliases", "rows", "f1", "threshold"
                 );
                 for r in rows {
                     println!(
-                        "{:<8} {:<26} {:<20} {:>8} {:>8} {:>9.4}",
+                        "{:<8} {:<21} {:<20} {:>8} {:>8} {:>9.4}",
                         r["version"].as_str().unwrap_or_default(),
                         r["created_at"].as_str().unwrap_or_default(),
                         r["aliases"]

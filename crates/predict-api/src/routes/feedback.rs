@@ -41,31 +41,55 @@ pub async fn feedback(
     State(state): State<AppState>,
     ApiJson(request): ApiJson<FeedbackRequest>,
 ) -> Result<(StatusCode, Json<FeedbackRecord>), ApiError> {
-    let label: Label = request.label.parse().map_err(|e: text_model::UnknownLabel| ApiError::invalid("invalid_label", e.to_string()))?;
+    let label: Label = request
+        .label
+        .parse()
+        .map_err(|e: text_model::UnknownLabel| ApiError::invalid("invalid_label", e.to_string()))?;
     let source = request.source.unwrap_or_else(|| "user".to_string());
     if !SOURCES.contains(&source.as_str()) {
-        return Err(ApiError::invalid("invalid_source", format!("source {source:?} must be one of user, operator, agent")));
+        return Err(ApiError::invalid(
+            "invalid_source",
+            format!("source {source:?} must be one of user, operator, agent"),
+        ));
     }
     let comment = request.comment.filter(|c| !c.trim().is_empty());
     if comment.as_ref().is_some_and(|c| c.chars().count() > 2000) {
-        return Err(ApiError::invalid("comment_too_long", "comment is limited to 2000 characters"));
+        return Err(ApiError::invalid(
+            "comment_too_long",
+            "comment is limited to 2000 characters",
+        ));
     }
     let label = label.to_string();
 
-    let (key, prediction_id, text, model_version, risk_score) = match (request.prediction_id, request.text) {
-        (Some(pid), _) => {
-            let found = state
-                .find_prediction(&pid)
-                .await
-                .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "unknown_prediction", format!("no prediction has id {pid:?}")))?;
-            (format!("p:{pid}"), Some(pid), found.text.clone(), Some(found.model_version.clone()), Some(found.risk_score))
-        }
-        (None, Some(text)) => {
-            validate_text(&text, state.settings.max_text_chars)?;
-            (format!("t:{text}"), None, text, None, None)
-        }
-        (None, None) => return Err(ApiError::invalid("missing_target", "give a prediction_id, or a text to label")),
-    };
+    let (key, prediction_id, text, model_version, risk_score) =
+        match (request.prediction_id, request.text) {
+            (Some(pid), _) => {
+                let found = state.find_prediction(&pid).await.ok_or_else(|| {
+                    ApiError::new(
+                        StatusCode::NOT_FOUND,
+                        "unknown_prediction",
+                        format!("no prediction has id {pid:?}"),
+                    )
+                })?;
+                (
+                    format!("p:{pid}"),
+                    Some(pid),
+                    found.text.clone(),
+                    Some(found.model_version.clone()),
+                    Some(found.risk_score),
+                )
+            }
+            (None, Some(text)) => {
+                validate_text(&text, state.settings.max_text_chars)?;
+                (format!("t:{text}"), None, text, None, None)
+            }
+            (None, None) => {
+                return Err(ApiError::invalid(
+                    "missing_target",
+                    "give a prediction_id, or a text to label",
+                ))
+            }
+        };
 
     // Same-key requests are serialised so a retry cannot store a duplicate.
     let _guard = state.stripe(&key).lock().await;
@@ -73,7 +97,9 @@ pub async fn feedback(
     {
         let index = state.feedback_index.lock().expect("feedback index lock");
         let existing = match &prediction_id {
-            Some(pid) => index.for_prediction(pid).filter(|f| f.label == label && f.source == source && f.comment == comment),
+            Some(pid) => index
+                .for_prediction(pid)
+                .filter(|f| f.label == label && f.source == source && f.comment == comment),
             None => index.for_content(content_key),
         };
         if let Some(existing) = existing {
@@ -99,7 +125,15 @@ pub async fn feedback(
         .await
         .map_err(|e| ApiError::internal("feedback writer failed", e))?
         .map_err(|e| ApiError::internal("storing feedback failed", e))?;
-    state.metrics.feedback.with_label_values(&[&record.source, &record.label]).inc();
-    state.feedback_index.lock().expect("feedback index lock").remember(record.clone());
+    state
+        .metrics
+        .feedback
+        .with_label_values(&[&record.source, &record.label])
+        .inc();
+    state
+        .feedback_index
+        .lock()
+        .expect("feedback index lock")
+        .remember(record.clone());
     Ok((StatusCode::CREATED, Json(record)))
 }

@@ -21,7 +21,9 @@ pub async fn health() -> Json<serde_json::Value> {
 /// `GET /ready`: a verified model is loaded.
 pub async fn ready(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
     let served = state.served().ok_or_else(ApiError::no_model)?;
-    Ok(Json(json!({"status": "ready", "model_version": served.version})))
+    Ok(Json(
+        json!({"status": "ready", "model_version": served.version}),
+    ))
 }
 
 /// `GET /model`: the served model's version, metrics, threshold, training time and data.
@@ -43,8 +45,17 @@ pub async fn model(State(state): State<AppState>) -> Result<Json<serde_json::Val
 
 /// `GET /metrics`: Prometheus text format.
 pub async fn metrics(State(state): State<AppState>) -> Response {
-    let body = state.metrics.render(&state.prediction_log.stats(), &state.feedback_log.stats());
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], body).into_response()
+    let body = state
+        .metrics
+        .render(&state.prediction_log.stats(), &state.feedback_log.stats());
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        body,
+    )
+        .into_response()
 }
 
 /// `GET /openapi.json`.
@@ -59,5 +70,9 @@ pub async fn docs() -> Html<&'static str> {
 
 /// Unknown routes.
 pub async fn not_found() -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint; see /docs")
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "no such endpoint; see /docs",
+    )
 }

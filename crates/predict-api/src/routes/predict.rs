@@ -67,7 +67,10 @@ pub struct PredictResponse {
 /// Checks a message: not blank, not over the length limit.
 pub fn validate_text(text: &str, max_chars: usize) -> Result<(), ApiError> {
     if text.trim().is_empty() {
-        return Err(ApiError::invalid("empty_text", "text must not be empty or whitespace"));
+        return Err(ApiError::invalid(
+            "empty_text",
+            "text must not be empty or whitespace",
+        ));
     }
     let chars = text.chars().count();
     if chars > max_chars {
@@ -80,27 +83,53 @@ pub fn validate_text(text: &str, max_chars: usize) -> Result<(), ApiError> {
 }
 
 /// Scores one validated message with one model (no logging).
-fn score(state: &AppState, served: &ServedModel, request: &PredictRequest) -> (PredictResponse, text_model::Prediction) {
+fn score(
+    state: &AppState,
+    served: &ServedModel,
+    request: &PredictRequest,
+) -> (PredictResponse, text_model::Prediction) {
     let started = Instant::now();
-    let prediction = served.model.predict_explained(&request.text, state.settings.top_terms);
+    let prediction = served
+        .model
+        .predict_explained(&request.text, state.settings.top_terms);
     let latency_us = started.elapsed().as_micros() as u64;
     let response = PredictResponse {
         prediction_id: uuid::Uuid::now_v7().to_string(),
         id: request.id.clone(),
         label: prediction.label.to_string(),
         risk_score: prediction.score,
-        risk_level: state.settings.risk_bands.level(prediction.score).to_string(),
+        risk_level: state
+            .settings
+            .risk_bands
+            .level(prediction.score)
+            .to_string(),
         threshold: served.model.threshold(),
         model_version: served.version.clone(),
-        top_terms: prediction.top_terms.iter().map(|t| TopTerm { term: t.term.clone(), weight: t.weight }).collect(),
+        top_terms: prediction
+            .top_terms
+            .iter()
+            .map(|t| TopTerm {
+                term: t.term.clone(),
+                weight: t.weight,
+            })
+            .collect(),
         latency_us,
     };
     (response, prediction)
 }
 
 /// Logs, indexes and counts an answered prediction.
-fn record(state: &AppState, request: PredictRequest, response: &PredictResponse, prediction: &text_model::Prediction) {
-    state.metrics.predictions.with_label_values(&[&response.label, &response.risk_level]).inc();
+fn record(
+    state: &AppState,
+    request: PredictRequest,
+    response: &PredictResponse,
+    prediction: &text_model::Prediction,
+) {
+    state
+        .metrics
+        .predictions
+        .with_label_values(&[&response.label, &response.risk_level])
+        .inc();
     state.metrics.risk_score.observe(response.risk_score);
     state.recent.insert(
         response.prediction_id.clone(),
@@ -111,8 +140,11 @@ fn record(state: &AppState, request: PredictRequest, response: &PredictResponse,
         },
     );
     let values = prediction.descriptors.values();
-    let descriptors: BTreeMap<String, f64> =
-        DESCRIPTOR_COLUMNS.iter().zip(values).map(|(k, v)| (k.to_string(), v)).collect();
+    let descriptors: BTreeMap<String, f64> = DESCRIPTOR_COLUMNS
+        .iter()
+        .zip(values)
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
     state.prediction_log.log(&prod_data::PredictionRecord {
         schema: prod_data::SCHEMA_VERSION,
         prediction_id: response.prediction_id.clone(),
@@ -182,7 +214,10 @@ pub struct BatchResponse {
 /// `POST /predict/batch`: JSON `{"items": [...]}` or `text/csv` with a `text` column (and
 /// optional `id`, `channel` columns).
 #[tracing::instrument(name = "predict_batch", skip_all)]
-pub async fn predict_batch(State(state): State<AppState>, request: Request) -> Result<Json<BatchResponse>, ApiError> {
+pub async fn predict_batch(
+    State(state): State<AppState>,
+    request: Request,
+) -> Result<Json<BatchResponse>, ApiError> {
     let headers = request.headers().clone();
     let is_csv = headers
         .get(axum::http::header::CONTENT_TYPE)
@@ -203,7 +238,10 @@ pub async fn predict_batch(State(state): State<AppState>, request: Request) -> R
         batch
             .items
             .into_iter()
-            .map(|v| serde_json::from_value::<PredictRequest>(v).map_err(|e| ApiError::invalid("invalid_item", e.to_string())))
+            .map(|v| {
+                serde_json::from_value::<PredictRequest>(v)
+                    .map_err(|e| ApiError::invalid("invalid_item", e.to_string()))
+            })
             .collect()
     };
     let max = state.settings.batch_max;
@@ -222,17 +260,22 @@ pub async fn predict_batch(State(state): State<AppState>, request: Request) -> R
     Ok(Json(scored))
 }
 
-fn score_batch(state: &AppState, served: &Arc<ServedModel>, items: Vec<Result<PredictRequest, ApiError>>) -> BatchResponse {
+fn score_batch(
+    state: &AppState,
+    served: &Arc<ServedModel>,
+    items: Vec<Result<PredictRequest, ApiError>>,
+) -> BatchResponse {
     let max_chars = state.settings.max_text_chars;
-    let scored: Vec<Result<(PredictRequest, PredictResponse, text_model::Prediction), ApiError>> = items
-        .into_par_iter()
-        .map(|item| {
-            let request = item?;
-            validate_text(&request.text, max_chars)?;
-            let (response, prediction) = score(state, served, &request);
-            Ok((request, response, prediction))
-        })
-        .collect();
+    let scored: Vec<Result<(PredictRequest, PredictResponse, text_model::Prediction), ApiError>> =
+        items
+            .into_par_iter()
+            .map(|item| {
+                let request = item?;
+                validate_text(&request.text, max_chars)?;
+                let (response, prediction) = score(state, served, &request);
+                Ok((request, response, prediction))
+            })
+            .collect();
     let mut results = Vec::with_capacity(scored.len());
     let (mut succeeded, mut failed) = (0, 0);
     for item in scored {
@@ -244,11 +287,18 @@ fn score_batch(state: &AppState, served: &Arc<ServedModel>, items: Vec<Result<Pr
             }
             Err(e) => {
                 failed += 1;
-                results.push(BatchItem::Err { error: e.body()["error"].clone() });
+                results.push(BatchItem::Err {
+                    error: e.body()["error"].clone(),
+                });
             }
         }
     }
-    BatchResponse { model_version: served.version.clone(), results, succeeded, failed }
+    BatchResponse {
+        model_version: served.version.clone(),
+        results,
+        succeeded,
+        failed,
+    }
 }
 
 fn parse_csv_items(body: &[u8]) -> Result<Vec<Result<PredictRequest, ApiError>>, ApiError> {
@@ -257,14 +307,23 @@ fn parse_csv_items(body: &[u8]) -> Result<Vec<Result<PredictRequest, ApiError>>,
         .headers()
         .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "malformed_csv", e.to_string()))?
         .clone();
-    let column = |name: &str| headers.iter().position(|h| h.trim().trim_start_matches('\u{feff}') == name);
-    let text_idx = column("text").ok_or_else(|| ApiError::invalid("missing_column", "the CSV needs a text column"))?;
+    let column = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h.trim().trim_start_matches('\u{feff}') == name)
+    };
+    let text_idx = column("text")
+        .ok_or_else(|| ApiError::invalid("missing_column", "the CSV needs a text column"))?;
     let (id_idx, channel_idx) = (column("id"), column("channel"));
     Ok(reader
         .records()
         .map(|record| {
             let record = record.map_err(|e| ApiError::invalid("malformed_row", e.to_string()))?;
-            let field = |i: Option<usize>| i.and_then(|i| record.get(i)).filter(|s| !s.is_empty()).map(str::to_string);
+            let field = |i: Option<usize>| {
+                i.and_then(|i| record.get(i))
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+            };
             Ok(PredictRequest {
                 text: record.get(text_idx).unwrap_or_default().to_string(),
                 id: field(id_idx),
