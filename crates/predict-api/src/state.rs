@@ -41,11 +41,14 @@ pub struct PredictionSummary {
     pub risk_score: f64,
 }
 
+/// Predictions by id, and their ids oldest first (for eviction).
+type RecentMap = (HashMap<String, Arc<PredictionSummary>>, VecDeque<String>);
+
 /// The most recent predictions, for feedback lookups without reading the log.
 #[derive(Debug, Default)]
 pub struct RecentPredictions {
     capacity: usize,
-    inner: Mutex<(HashMap<String, Arc<PredictionSummary>>, VecDeque<String>)>,
+    inner: Mutex<RecentMap>,
 }
 
 impl RecentPredictions {

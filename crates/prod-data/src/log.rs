@@ -161,13 +161,18 @@ fn prediction_writer(file: File, path: &Path, receiver: Receiver<PredictionMsg>,
         }
         *pending = 0;
     };
+    // Records reach the disk within SYNC_EVERY even under steady traffic, so readers (the
+    // drift monitor) lag by a fraction of a second, not by a batch size.
+    const SYNC_EVERY: Duration = Duration::from_millis(200);
+    let mut last_sync = std::time::Instant::now();
     loop {
         // Batch: block for the first message, then take whatever else is already queued.
-        let first = match receiver.recv_timeout(Duration::from_millis(200)) {
+        let first = match receiver.recv_timeout(SYNC_EVERY) {
             Ok(msg) => msg,
             Err(RecvTimeoutError::Timeout) => {
                 if pending > 0 {
                     sync(&mut out, &mut pending);
+                    last_sync = std::time::Instant::now();
                 }
                 continue;
             }
@@ -184,8 +189,9 @@ fn prediction_writer(file: File, path: &Path, receiver: Receiver<PredictionMsg>,
                 PredictionMsg::Flush(done) => flush_waiters.push(done),
             }
         }
-        if !flush_waiters.is_empty() || pending >= 4096 {
+        if !flush_waiters.is_empty() || pending >= 4096 || last_sync.elapsed() >= SYNC_EVERY {
             sync(&mut out, &mut pending);
+            last_sync = std::time::Instant::now();
         }
         for done in flush_waiters {
             let _ = done.send(());

@@ -64,19 +64,37 @@ pub async fn feedback(
     let (key, prediction_id, text, model_version, risk_score) =
         match (request.prediction_id, request.text) {
             (Some(pid), _) => {
-                let found = state.find_prediction(&pid).await.ok_or_else(|| {
-                    ApiError::new(
-                        StatusCode::NOT_FOUND,
-                        "unknown_prediction",
-                        format!("no prediction has id {pid:?}"),
-                    )
-                })?;
+                // Stored feedback already carries the prediction's text: a retry after a crash
+                // must not depend on the (best-effort) prediction log.
+                let known = state
+                    .feedback_index
+                    .lock()
+                    .expect("feedback index lock")
+                    .for_prediction(&pid)
+                    .cloned();
+                let (text, model_version, risk_score) = match known {
+                    Some(f) => (f.text, f.model_version, f.risk_score),
+                    None => {
+                        let found = state.find_prediction(&pid).await.ok_or_else(|| {
+                            ApiError::new(
+                                StatusCode::NOT_FOUND,
+                                "unknown_prediction",
+                                format!("no prediction has id {pid:?}"),
+                            )
+                        })?;
+                        (
+                            found.text.clone(),
+                            Some(found.model_version.clone()),
+                            Some(found.risk_score),
+                        )
+                    }
+                };
                 (
                     format!("p:{pid}"),
                     Some(pid),
-                    found.text.clone(),
-                    Some(found.model_version.clone()),
-                    Some(found.risk_score),
+                    text,
+                    model_version,
+                    risk_score,
                 )
             }
             (None, Some(text)) => {
