@@ -1,0 +1,207 @@
+//! The two sides of a comparison: the model's reference set and a window of production.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use prod_data::{FeedbackRecord, PredictionRecord};
+use text_model::DESCRIPTOR_COLUMNS;
+
+use crate::Error;
+
+/// One message with what the comparison needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    /// The message text.
+    pub text: String,
+    /// P(fraud) from a model that did not see the message.
+    pub risk_score: f64,
+    /// Predicted fraud at the model's threshold.
+    pub predicted_fraud: bool,
+    /// True label when known (always in the reference, from feedback in production).
+    pub actual_fraud: Option<bool>,
+    /// Descriptor values in [`DESCRIPTOR_COLUMNS`] order.
+    pub descriptors: [f64; 11],
+}
+
+/// The production model's `ref_data.csv`.
+#[derive(Debug, Clone, Default)]
+pub struct Reference {
+    /// Its rows.
+    pub rows: Vec<Row>,
+}
+
+impl Reference {
+    /// Reads a `ref_data.csv` written by the trainer.
+    pub fn read(path: &Path) -> Result<Reference, Error> {
+        let bad = |detail: String| Error::Reference {
+            path: path.to_path_buf(),
+            detail,
+        };
+        let mut reader = csv::Reader::from_path(path).map_err(|e| bad(e.to_string()))?;
+        let headers = reader.headers().map_err(|e| bad(e.to_string()))?.clone();
+        let col = |name: &str| {
+            headers
+                .iter()
+                .position(|h| h == name)
+                .ok_or_else(|| bad(format!("missing column {name}")))
+        };
+        let (text, label, score, predicted) = (
+            col("text")?,
+            col("label")?,
+            col("risk_score")?,
+            col("predicted_label")?,
+        );
+        let descriptor_cols: Vec<usize> = DESCRIPTOR_COLUMNS
+            .iter()
+            .map(|c| col(c))
+            .collect::<Result<_, _>>()?;
+        let mut rows = Vec::new();
+        for record in reader.records() {
+            let record = record.map_err(|e| bad(e.to_string()))?;
+            let num = |i: usize| {
+                record
+                    .get(i)
+                    .and_then(|v| v.parse::<f64>().ok())
+                    .filter(|v| v.is_finite())
+            };
+            let mut descriptors = [0.0; 11];
+            for (slot, &i) in descriptors.iter_mut().zip(&descriptor_cols) {
+                *slot = num(i).ok_or_else(|| {
+                    bad(format!("non-numeric descriptor at row {}", rows.len() + 2))
+                })?;
+            }
+            rows.push(Row {
+                text: record.get(text).unwrap_or_default().to_string(),
+                risk_score: num(score).ok_or_else(|| {
+                    bad(format!("non-numeric risk_score at row {}", rows.len() + 2))
+                })?,
+                predicted_fraud: record.get(predicted) == Some("fraud"),
+                actual_fraud: Some(record.get(label) == Some("fraud")),
+                descriptors,
+            });
+        }
+        if rows.is_empty() {
+            return Err(bad("no rows".into()));
+        }
+        Ok(Reference { rows })
+    }
+}
+
+/// Which production rows form the current window.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WindowSpec {
+    /// At most this many of the latest predictions.
+    pub last_n: usize,
+    /// Only predictions at or after this time.
+    pub since: Option<DateTime<Utc>>,
+}
+
+/// A prediction ordered by time (then read order), for the window's min-heap.
+struct ByTime(DateTime<Utc>, u64, PredictionRecord);
+
+impl PartialEq for ByTime {
+    fn eq(&self, other: &Self) -> bool {
+        (self.0, self.1) == (other.0, other.1)
+    }
+}
+impl Eq for ByTime {}
+impl PartialOrd for ByTime {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for ByTime {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (self.0, self.1).cmp(&(other.0, other.1))
+    }
+}
+
+/// The current window of production.
+#[derive(Debug, Clone, Default)]
+pub struct Current {
+    /// Its rows, oldest first; labels from the latest feedback.
+    pub rows: Vec<Row>,
+    /// First and last prediction time.
+    pub span: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    /// Predictions read from the logs (before windowing).
+    pub predictions_read: u64,
+    /// Log lines skipped as torn or corrupt.
+    pub skipped_lines: u64,
+}
+
+impl Current {
+    /// Streams the prediction logs keeping only the window (memory bounded by `last_n`), then
+    /// joins the latest feedback label of each prediction.
+    pub fn read(data_dir: &Path, spec: WindowSpec) -> Result<Current, Error> {
+        let capacity = spec.last_n.max(1);
+        // Logs of several replicas interleave in time: a min-heap keeps the latest `last_n`.
+        let mut window: BinaryHeap<Reverse<ByTime>> =
+            BinaryHeap::with_capacity(capacity.min(1 << 16) + 1);
+        let mut current = Current::default();
+        let mut seq = 0u64;
+        let stats = prod_data::read_records(
+            &prod_data::predictions_dir(data_dir),
+            |p: PredictionRecord| {
+                current.predictions_read += 1;
+                if spec.since.is_some_and(|since| p.at < since) {
+                    return;
+                }
+                seq += 1;
+                window.push(Reverse(ByTime(p.at, seq, p)));
+                if window.len() > capacity {
+                    window.pop();
+                }
+            },
+        )?;
+        current.skipped_lines += stats.skipped;
+        let mut labels: HashMap<String, (DateTime<Utc>, bool)> = HashMap::new();
+        let mut records: Vec<PredictionRecord> = window
+            .into_sorted_vec()
+            .into_iter()
+            .rev()
+            .map(|Reverse(r)| r.2)
+            .collect();
+        let wanted: std::collections::HashSet<&str> =
+            records.iter().map(|p| p.prediction_id.as_str()).collect();
+        let fb =
+            prod_data::read_records(&prod_data::feedback_dir(data_dir), |f: FeedbackRecord| {
+                if let Some(pid) = f
+                    .prediction_id
+                    .as_deref()
+                    .filter(|pid| wanted.contains(pid))
+                {
+                    let entry = labels
+                        .entry(pid.to_string())
+                        .or_insert((f.at, f.label == "fraud"));
+                    if f.at >= entry.0 {
+                        *entry = (f.at, f.label == "fraud");
+                    }
+                }
+            })?;
+        current.skipped_lines += fb.skipped;
+        records.sort_by_key(|p| p.at);
+        current.span = records
+            .first()
+            .zip(records.last())
+            .map(|(a, b)| (a.at, b.at));
+        current.rows = records
+            .into_iter()
+            .map(|p| {
+                let mut descriptors = [0.0; 11];
+                for (slot, name) in descriptors.iter_mut().zip(DESCRIPTOR_COLUMNS) {
+                    *slot = p.descriptors.get(name).copied().unwrap_or(0.0);
+                }
+                Row {
+                    actual_fraud: labels.get(&p.prediction_id).map(|(_, l)| *l),
+                    predicted_fraud: p.predicted_label == "fraud",
+                    risk_score: p.risk_score,
+                    text: p.text,
+                    descriptors,
+                }
+            })
+            .collect();
+        Ok(current)
+    }
+}

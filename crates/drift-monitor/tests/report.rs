@@ -1,0 +1,234 @@
+//! End to end on real files: the trainer writes a model and its reference set, production
+//! logs are written as predict-api writes them, and the monitor compares the two.
+
+use std::collections::BTreeMap;
+
+use artifact_store::Registry;
+use demo_corpus::{generate, write_csv, DemoOptions};
+use drift_monitor::{run_once, DriftConfig, WindowSpec};
+use fraudloop_config::Home;
+use prod_data::{FeedbackLog, FeedbackRecord, PredictionLog, PredictionRecord, SCHEMA_VERSION};
+use text_model::DESCRIPTOR_COLUMNS;
+
+fn trained_home() -> (tempfile::TempDir, Home) {
+    let dir = tempfile::tempdir().unwrap();
+    let home = Home::new(dir.path());
+    let data = home.root().join("train.csv");
+    let messages = generate(&DemoOptions {
+        rows: 3000,
+        seed: 42,
+        ..DemoOptions::default()
+    });
+    write_csv(&messages, std::fs::File::create(&data).unwrap()).unwrap();
+    let registry = Registry::open(home.artifacts()).unwrap();
+    let args = trainer::train::TrainArgs {
+        data,
+        test_data: None,
+        text_col: "text".into(),
+        label_col: "label".into(),
+        config: text_model::TrainingConfig::default(),
+        progress: false,
+    };
+    trainer::train::train(&registry, &args).unwrap();
+    (dir, home)
+}
+
+/// Scores messages with the production model and logs them as predict-api does; labels the
+/// first `labelled` of them with their true labels.
+fn serve(home: &Home, options: DemoOptions, labelled: usize) {
+    let bundle = Registry::open(home.artifacts())
+        .unwrap()
+        .load_production()
+        .unwrap();
+    let log = PredictionLog::open(&home.data(), "test", 100_000).unwrap();
+    let feedback = FeedbackLog::open(&home.data(), "test").unwrap();
+    for (i, m) in generate(&options).into_iter().enumerate() {
+        let p = bundle.model.predict(&m.text);
+        let id = format!("{}-{i}", options.seed);
+        let descriptors: BTreeMap<String, f64> = DESCRIPTOR_COLUMNS
+            .iter()
+            .zip(p.descriptors.values())
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
+        log.log(&PredictionRecord {
+            schema: SCHEMA_VERSION,
+            prediction_id: id.clone(),
+            at: chrono::Utc::now(),
+            instance: "test".into(),
+            model_version: bundle.manifest.version.to_string(),
+            text: m.text.clone(),
+            client_id: None,
+            channel: None,
+            meta: None,
+            risk_score: p.score,
+            predicted_label: p.label.to_string(),
+            threshold: bundle.model.threshold(),
+            risk_level: "low".into(),
+            descriptors,
+            latency_us: 1,
+        });
+        if i < labelled {
+            feedback
+                .append(&FeedbackRecord {
+                    schema: SCHEMA_VERSION,
+                    feedback_id: format!("f-{id}"),
+                    at: chrono::Utc::now(),
+                    instance: "test".into(),
+                    prediction_id: Some(id),
+                    text: m.text,
+                    label: m.label.as_str().into(),
+                    source: "operator".into(),
+                    comment: None,
+                    model_version: None,
+                    risk_score: Some(p.score),
+                })
+                .unwrap();
+        }
+    }
+    log.flush();
+}
+
+fn window() -> WindowSpec {
+    WindowSpec {
+        last_n: 1000,
+        since: None,
+    }
+}
+
+#[test]
+fn a_clean_batch_shows_no_drift_and_a_drifted_one_shows_its_new_themes() {
+    let (_dir, home) = trained_home();
+    serve(
+        &home,
+        DemoOptions {
+            rows: 1000,
+            seed: 99,
+            ..DemoOptions::default()
+        },
+        200,
+    );
+    let clean = run_once(&home, window(), &DriftConfig::default()).unwrap();
+    assert_eq!(clean.window.rows, 1000);
+    assert!(!clean.dataset_drift, "{:?}", clean.columns);
+    let text = clean.text_drift.as_ref().unwrap();
+    assert!(!text.detected, "clean batch AUC {}", text.roc_auc);
+    assert!(clean.psi.as_ref().unwrap().value < 0.1);
+    assert!(clean.performance.measured);
+    assert_eq!(clean.performance.labelled_rows, 200);
+    let f1 = clean.performance.current.as_ref().unwrap()["f1"]
+        .as_f64()
+        .unwrap();
+    assert!(f1 > 0.85, "clean f1 {f1}");
+    let estimate = clean.estimated_performance.as_ref().unwrap();
+    assert!(
+        estimate.assumptions_hold,
+        "{:?} {:?}",
+        estimate.caveats, clean.columns
+    );
+
+    // The latest 1000 rows are now a drifted batch: new scam themes and wording.
+    serve(
+        &home,
+        DemoOptions {
+            rows: 1000,
+            seed: 7,
+            drifted: true,
+            ..DemoOptions::default()
+        },
+        0,
+    );
+    let drifted = run_once(&home, window(), &DriftConfig::default()).unwrap();
+    let text = drifted.text_drift.as_ref().unwrap();
+    assert!(
+        text.detected,
+        "drifted batch AUC {} threshold {}",
+        text.roc_auc, text.threshold
+    );
+    let top: Vec<&str> = text
+        .top_words
+        .iter()
+        .take(15)
+        .map(|w| w.word.as_str())
+        .collect();
+    // A top term names a new theme when it contains a theme word or is a (2+ character) part
+    // of one ("qr" of "qr code").
+    let names_theme = |w: &str| {
+        demo_corpus::DRIFT_VOCABULARY
+            .iter()
+            .any(|d| w.contains(d) || (w.chars().count() >= 2 && d.contains(w)))
+    };
+    let new_theme_words = top.iter().filter(|w| names_theme(w)).count();
+    assert!(
+        new_theme_words >= 2,
+        "top words {top:?} name too few new-theme words"
+    );
+    let oov = drifted
+        .columns
+        .iter()
+        .find(|c| c.name == "oov_rate")
+        .unwrap();
+    assert!(
+        oov.drifted && oov.current_mean > oov.reference_mean,
+        "{oov:?}"
+    );
+    assert!(
+        !drifted
+            .estimated_performance
+            .as_ref()
+            .unwrap()
+            .assumptions_hold
+    );
+    assert!(!drifted.performance.measured, "no feedback in this window");
+
+    // Reports are stored, the latest one replacing latest.json.
+    let latest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(home.reports().join("latest.json")).unwrap())
+            .unwrap();
+    assert_eq!(latest["text_drift"]["detected"], true);
+    assert_eq!(std::fs::read_dir(home.reports()).unwrap().count(), 3);
+}
+
+#[test]
+fn a_small_window_says_not_enough_data() {
+    let (_dir, home) = trained_home();
+    serve(
+        &home,
+        DemoOptions {
+            rows: 40,
+            seed: 3,
+            ..DemoOptions::default()
+        },
+        0,
+    );
+    let report = run_once(&home, window(), &DriftConfig::default()).unwrap();
+    assert!(!report.window.enough_data);
+    assert!(
+        report.status.starts_with("not enough data: 40 of the 100"),
+        "{}",
+        report.status
+    );
+    assert!(report.columns.is_empty() && report.text_drift.is_none());
+}
+
+#[test]
+fn corrupt_log_lines_are_skipped_and_counted() {
+    let (_dir, home) = trained_home();
+    serve(
+        &home,
+        DemoOptions {
+            rows: 150,
+            seed: 5,
+            ..DemoOptions::default()
+        },
+        0,
+    );
+    let dir = prod_data::predictions_dir(&home.data());
+    std::fs::write(
+        dir.join("zz-torn.jsonl"),
+        "{\"schema\":1,\"prediction_id\":\"x\"\nnot json\n{\"sche",
+    )
+    .unwrap();
+    let report = run_once(&home, window(), &DriftConfig::default()).unwrap();
+    assert_eq!(report.window.rows, 150);
+    assert_eq!(report.window.skipped_lines, 3);
+}
