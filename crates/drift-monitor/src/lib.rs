@@ -11,21 +11,23 @@
 //! - [`run_once`] does all of it for a home directory and stores the JSON report under
 //!   `reports/` (a timestamped file plus `latest.json`).
 //!
-//! Status: the report core and `drift-monitor run --once [--json]`; the scheduled service,
-//! HTML report, Prometheus gauges and retraining triggers are still to come.
+//! - [`service`] runs reports on a schedule and on demand and serves them as JSON, HTML and
+//!   Prometheus gauges.
 #![deny(missing_docs)]
 
 mod data;
 pub mod estimate;
+pub mod html;
 mod report;
+pub mod service;
 pub mod text_drift;
 
 use std::path::{Path, PathBuf};
 
 pub use data::{Current, Reference, Row, WindowSpec};
 pub use report::{
-    build_report, ColumnReport, DriftConfig, DriftReport, PerformanceReport, PsiReport,
-    REPORT_SCHEMA_VERSION,
+    build_report, ColumnReport, Distribution, DriftConfig, DriftReport, PerformanceReport,
+    PsiReport, REPORT_SCHEMA_VERSION,
 };
 
 /// An error producing a report.

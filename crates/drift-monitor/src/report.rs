@@ -56,6 +56,76 @@ pub struct ColumnReport {
     pub reference_mean: f64,
     /// Current mean or fraud share.
     pub current_mean: f64,
+    /// Both distributions on shared bins, for plots.
+    pub distribution: Distribution,
+}
+
+/// Two distributions on shared bins.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Distribution {
+    /// Bin labels (`[lower, upper)` ranges or category names).
+    pub bins: Vec<String>,
+    /// Reference share per bin.
+    pub reference: Vec<f64>,
+    /// Current share per bin.
+    pub current: Vec<f64>,
+}
+
+impl Distribution {
+    /// Ten equal-width bins over the pooled range (one bin when all values are equal).
+    pub fn numeric(reference: &[f64], current: &[f64]) -> Distribution {
+        let (lo, hi) = reference
+            .iter()
+            .chain(current)
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
+                (lo.min(v), hi.max(v))
+            });
+        let n = if hi > lo { 10 } else { 1 };
+        let width = if hi > lo { (hi - lo) / n as f64 } else { 1.0 };
+        let shares = |values: &[f64]| {
+            let mut counts = vec![0.0; n];
+            for &v in values {
+                counts[(((v - lo) / width) as usize).min(n - 1)] += 1.0;
+            }
+            counts
+                .iter()
+                .map(|c| c / values.len().max(1) as f64)
+                .collect()
+        };
+        let bins = (0..n)
+            .map(|i| {
+                format!(
+                    "{:.3}–{:.3}",
+                    lo + width * i as f64,
+                    lo + width * (i + 1) as f64
+                )
+            })
+            .collect();
+        Distribution {
+            bins,
+            reference: shares(reference),
+            current: shares(current),
+        }
+    }
+
+    /// Shares per category, categories sorted.
+    pub fn categorical(reference: &[String], current: &[String]) -> Distribution {
+        let mut bins: Vec<String> = reference.iter().chain(current).cloned().collect();
+        bins.sort();
+        bins.dedup();
+        let shares = |values: &[String]| {
+            bins.iter()
+                .map(|b| {
+                    values.iter().filter(|v| *v == b).count() as f64 / values.len().max(1) as f64
+                })
+                .collect()
+        };
+        Distribution {
+            reference: shares(reference),
+            current: shares(current),
+            bins,
+        }
+    }
 }
 
 /// PSI of the risk score.
@@ -201,12 +271,16 @@ pub fn build_report(
         let r: Vec<f64> = reference.rows.iter().map(|row| value(row, i)).collect();
         let c: Vec<f64> = current.rows.iter().map(|row| value(row, i)).collect();
         let (r_mean, c_mean) = (mean(&r), mean(&c));
+        let distribution = Distribution::numeric(&r, &c);
+        let (reference_sample, current_sample) =
+            (ColumnSample::Numeric(r), ColumnSample::Numeric(c));
+        let means = (r_mean, c_mean);
         if let Some(report) = column(
             name,
-            ColumnSample::Numeric(r),
-            ColumnSample::Numeric(c),
-            r_mean,
-            c_mean,
+            reference_sample,
+            current_sample,
+            means,
+            distribution,
             config,
         ) {
             columns.push(report);
@@ -225,12 +299,19 @@ pub fn build_report(
                 .collect::<Vec<_>>(),
         )
     };
+    let (ref_labels, cur_labels) = (label(&reference.rows), label(&current.rows));
+    let distribution = Distribution::categorical(&ref_labels, &cur_labels);
+    let means = (share(&reference.rows), share(&current.rows));
+    let (reference_sample, current_sample) = (
+        ColumnSample::Categorical(ref_labels),
+        ColumnSample::Categorical(cur_labels),
+    );
     if let Some(report) = column(
         "predicted_label",
-        ColumnSample::Categorical(label(&reference.rows)),
-        ColumnSample::Categorical(label(&current.rows)),
-        share(&reference.rows),
-        share(&current.rows),
+        reference_sample,
+        current_sample,
+        means,
+        distribution,
         config,
     ) {
         columns.push(report);
@@ -335,8 +416,8 @@ fn column(
     name: &str,
     reference: ColumnSample,
     current: ColumnSample,
-    reference_mean: f64,
-    current_mean: f64,
+    (reference_mean, current_mean): (f64, f64),
+    distribution: Distribution,
     config: &DriftConfig,
 ) -> Option<ColumnReport> {
     let over = config
@@ -353,6 +434,7 @@ fn column(
             drifted: d.drifted,
             reference_mean,
             current_mean,
+            distribution,
         }),
         Err(e) => {
             tracing::warn!(column = name, error = %e, "column skipped");
