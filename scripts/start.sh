@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # Starts fraudloop locally without Docker: builds the binaries, generates the demo corpus and
-# trains the first model when the home has none, then runs predict-api in the foreground.
+# trains the first model when the home has none, then runs drift-monitor (background) and
+# predict-api (foreground); Ctrl-C stops both.
 # FRAUDLOOP_HOME (default: the repository root) is the shared volume: artifacts/, data/.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 export FRAUDLOOP_HOME="${FRAUDLOOP_HOME:-$repo}"
 export PREDICT_API_ADDR="${PREDICT_API_ADDR:-127.0.0.1:8000}"
+export DRIFT_MONITOR_ADDR="${DRIFT_MONITOR_ADDR:-127.0.0.1:8001}"
+export DRIFT_MONITOR_INTERVAL_SECS="${DRIFT_MONITOR_INTERVAL_SECS:-60}"
 cd "$repo"
 
 echo "==> building (release; the first build takes a few minutes)"
-cargo build --release --locked -p trainer -p predict-api
+cargo build --release --locked -p trainer -p predict-api -p drift-monitor
 bin="${CARGO_TARGET_DIR:-$repo/target}/release"
 
 mkdir -p "$FRAUDLOOP_HOME/data"
@@ -30,5 +33,11 @@ if [ -z "${PREDICT_API_ADMIN_TOKEN:-}" ]; then
   export PREDICT_API_ADMIN_TOKEN="local-dev-token"
   echo "==> admin endpoints use the local token 'local-dev-token' (set PREDICT_API_ADMIN_TOKEN to change it)"
 fi
+export DRIFT_MONITOR_ADMIN_TOKEN="${DRIFT_MONITOR_ADMIN_TOKEN:-$PREDICT_API_ADMIN_TOKEN}"
+
+"$bin/drift-monitor" run &
+drift_pid=$!
+trap 'kill "$drift_pid" 2>/dev/null || true' EXIT INT TERM
+echo "==> drift-monitor on http://$DRIFT_MONITOR_ADDR/reports/latest.html (a report every ${DRIFT_MONITOR_INTERVAL_SECS}s)"
 echo "==> starting predict-api on http://$PREDICT_API_ADDR  (docs: http://$PREDICT_API_ADDR/docs, Ctrl-C stops)"
-exec "$bin/predict-api"
+"$bin/predict-api"
