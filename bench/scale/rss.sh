@@ -10,6 +10,7 @@
 # Without --model, trains `trainer train` with tfidf.max_features = N on the 100k-row demo
 # corpus (40% Chinese) plus the SpamAssassin corpus (the demo corpus alone has ~28k terms),
 # so the vocabulary is a realistic English/Chinese mix of N terms.
+# Env: TRAINER=path (default $CARGO_TARGET_DIR|target/release/trainer).
 # Budget context: the predict service has an RSS budget of 64 MiB with a 50k-term model.
 set -euo pipefail
 
@@ -27,7 +28,7 @@ while [[ $# -gt 0 ]]; do
     --terms) TERMS="${2:?}"; shift 2 ;;
     --no-build) BUILD=0; shift ;;
     --keep) KEEP=1; shift ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "rss.sh: unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -41,7 +42,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 cd "$ROOT"
 TARGET="${CARGO_TARGET_DIR:-$ROOT/target}/release"
-TRAINER="$TARGET/trainer"
+TRAINER="${TRAINER:-$TARGET/trainer}"
 PROBE="$TARGET/examples/rss_probe"
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/fraudloop-bench-rss.XXXXXX")"
@@ -55,7 +56,7 @@ log() { printf '[bench/rss] %s\n' "$*" >&2; }
 log "machine: $(nproc 2>/dev/null || echo '?') cpus; load:$(uptime | sed 's/.*load average://')"
 
 if [[ $BUILD -eq 1 ]]; then
-  cargo build --release -p trainer
+  [[ -n "$MODEL" ]] || cargo build --release -p trainer
   cargo build --release -p text-model --example rss_probe
 fi
 [[ -x "$PROBE" ]] || { echo "rss.sh: $PROBE missing (cargo build --release -p text-model --example rss_probe)" >&2; exit 1; }

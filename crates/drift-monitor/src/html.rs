@@ -293,8 +293,9 @@ fn bar_chart(
         .chain(current)
         .map(|&x| share(x))
         .fold(0.0, f64::max);
-    // A round top of the scale: the next multiple of 5 % (at least 5 %, at most 100 %).
-    let ymax = ((max * 20.0).ceil() / 20.0).clamp(0.05, 1.0);
+    // A round top of the scale whose half is round too: a multiple of 10 % (2 % below 10 %).
+    let step = if max > 0.1 { 0.1 } else { 0.02 };
+    let ymax = ((max / step - 1e-9).ceil() * step).clamp(0.02, 1.0);
     let y = |v: f64| top + ph - share(v) / ymax * ph;
     let mut svg = format!(
         "<svg class=\"chart\" viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"{}\">\n",
@@ -420,6 +421,7 @@ nav a { color: var(--ink); margin-right: 14px; }
 table { border-collapse: collapse; width: 100%; margin: 6px 0 12px; font-size: 14px; }
 th, td { border-bottom: 1px solid var(--line); padding: 5px 8px; text-align: left; vertical-align: top; }
 th { background: var(--panel); font-weight: 600; }
+td:first-child { white-space: nowrap; }
 td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 tr.drifted td { background: var(--bad-bg); }
 .badge { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 12px;
@@ -858,7 +860,7 @@ fn psi_section(psi: Option<&PsiReport>, enough: bool) -> String {
             &AxisLabels::Each,
             760.0,
         ));
-        out.push_str("</div>\n<table>\n<thead><tr><th>Risk-score bin / 分数区间</th>\
+        out.push_str("</div>\n<table style=\"max-width:760px\">\n<thead><tr><th>Risk-score bin / 分数区间</th>\
              <th class=\"n\">Reference / 参考</th><th class=\"n\">Current / 当前</th></tr></thead>\n<tbody>\n");
         for (label, (r, c)) in labels.iter().zip(reference.iter().zip(&current)) {
             out.push_str(&format!(

@@ -16,15 +16,22 @@
 //! - `predict/{en,zh,mixed}`: `FraudModel::predict` (score + top terms + descriptors), jieba model.
 //! - `score/{en,zh,mixed}`: `FraudModel::score` (probability only), jieba model.
 //! - `cjk_mode/{predict,score}_{jieba,bigram}`: the Chinese message with each mode's own model.
-//! - `tokenize/...`: `text_model::tokenize` alone (normalise + segment), to show where time goes.
+//! - Before the criterion groups, a *paired* run (stderr, "paired:" lines) times the same
+//!   operations interleaved, in blocks of `SCORING_BENCH_BLOCK` calls (default 50) for
+//!   `SCORING_BENCH_ROUNDS` rounds (default 200), and prints each one's median per-call time
+//!   over the rounds. On a shared, noisy machine this keeps the comparison side by side: every
+//!   variant sees the same load, where criterion's groups run minutes apart.
+//! - `normalize/...` and `tokenize/...`: `text_model::normalize` (HTML, NFKC, lowercase,
+//!   placeholder regex) and `text_model::tokenize` (normalise + segment + stop words) alone,
+//!   to show where the time of a prediction goes.
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use demo_corpus::{DemoOptions, Language};
 use text_model::{
-    stratified_split, tokenize, train_cross_validated, BinaryMetrics, CjkMode, Corpus, FraudModel,
-    TokenizerConfig, TrainingConfig,
+    normalize, stratified_split, tokenize, train_cross_validated, BinaryMetrics, CjkMode, Corpus,
+    FraudModel, TokenizerConfig, TrainingConfig,
 };
 
 /// ~400 characters: a bank-impersonation / phishing SMS-email hybrid.
@@ -43,14 +50,15 @@ const ZH: &str = "【中国邮政】尊敬的客户您好，您的包裹因地�
 请将收到的六位数验证码回复给我们，以便尽快完成身份核验。您还可以领取一张面值一百元的\
 购物优惠券，名额有限，先到先得，活动仅限今日有效，请尽快点击链接领取，过期作废。\
 恭喜您被选为本月的幸运用户，可免费参加抽奖，奖品包括最新款手机和现金红包，\
-请于今晚十二点前完成登记，逾期视为自动放弃。";
+请于今晚十二点前完成登记，逾期视为自动放弃。如有疑问请回复本短信或拨打客服热线咨询。";
 
 /// ~400 characters of English/Chinese code-mixing.
 const MIXED: &str = "Hi 王先生, your 顺丰快递 parcel SF1234567890 is on hold at customs. \
 您需要支付关税 ¥58.00 才能放行, please pay within 24 hours here: http://sf-express-cn.top/pay \
 否则包裹将被退回. Also 您的积分 3,200 points will expire tonight, 立即兑换 gift cards at the \
 link. 如有疑问请联系客服 WhatsApp +86 138 0013 8000. 温馨提示: do not share your 验证码 with \
-anyone except our official agent. Reply STOP to unsubscribe. Thank you 谢谢!";
+anyone except our official agent. 请尽快点击链接 to confirm your address. Reply STOP to \
+unsubscribe. Thank you 谢谢!";
 
 struct Trained {
     model: FraudModel,
@@ -170,6 +178,51 @@ fn setup() -> (FraudModel, FraudModel) {
     first.unwrap()
 }
 
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name).map_or(default, |v| v.parse().expect("positive integer"))
+}
+
+/// Interleaved timing: each round runs every case for one block of calls; prints the median
+/// per-call time over the rounds and its ratio to the first case.
+fn paired(title: &str, cases: &[(&str, &dyn Fn())]) {
+    let rounds = env_usize("SCORING_BENCH_ROUNDS", 200);
+    let block = env_usize("SCORING_BENCH_BLOCK", 50);
+    let mut samples = vec![Vec::with_capacity(rounds); cases.len()];
+    for (_, f) in cases {
+        for _ in 0..block {
+            f(); // warm-up
+        }
+    }
+    for _ in 0..rounds {
+        for (i, (_, f)) in cases.iter().enumerate() {
+            let t = Instant::now();
+            for _ in 0..block {
+                f();
+            }
+            samples[i].push(t.elapsed().as_secs_f64() * 1e6 / block as f64);
+        }
+    }
+    let medians: Vec<f64> = samples
+        .iter_mut()
+        .map(|xs| {
+            xs.sort_by(f64::total_cmp);
+            xs[xs.len() / 2]
+        })
+        .collect();
+    eprintln!("paired: {title} ({rounds} rounds x {block} calls, interleaved)");
+    for (i, (name, _)) in cases.iter().enumerate() {
+        let xs = &samples[i];
+        eprintln!(
+            "paired:   {name:<16} median {:>8.2} us  p10 {:>8.2}  p90 {:>8.2}  ratio to {} {:.3}",
+            medians[i],
+            xs[xs.len() / 10],
+            xs[xs.len() * 9 / 10],
+            cases[0].0,
+            medians[i] / medians[0]
+        );
+    }
+}
+
 fn benches(c: &mut Criterion) {
     let (jieba, bigram) = setup();
     // Sanity: the benchmarked texts are scams and both models say so (or at least score them).
@@ -183,6 +236,59 @@ fn benches(c: &mut Criterion) {
             bigram.score(text)
         );
     }
+
+    let jieba_cfg = jieba.vectorizer().tokenizer_config().clone();
+    let bigram_cfg = bigram.vectorizer().tokenizer_config().clone();
+    let max_chars = jieba_cfg.max_chars;
+    paired(
+        "jieba model, one ~400-char message",
+        &[
+            ("predict en", &|| {
+                black_box(jieba.predict(black_box(EN)));
+            }),
+            ("predict zh", &|| {
+                black_box(jieba.predict(black_box(ZH)));
+            }),
+            ("predict mixed", &|| {
+                black_box(jieba.predict(black_box(MIXED)));
+            }),
+            ("score en", &|| {
+                black_box(jieba.score(black_box(EN)));
+            }),
+            ("score zh", &|| {
+                black_box(jieba.score(black_box(ZH)));
+            }),
+            ("score mixed", &|| {
+                black_box(jieba.score(black_box(MIXED)));
+            }),
+        ],
+    );
+    paired(
+        "Chinese message: jieba vs bigram, and where the time goes",
+        &[
+            ("predict jieba", &|| {
+                black_box(jieba.predict(black_box(ZH)));
+            }),
+            ("predict bigram", &|| {
+                black_box(bigram.predict(black_box(ZH)));
+            }),
+            ("score jieba", &|| {
+                black_box(jieba.score(black_box(ZH)));
+            }),
+            ("score bigram", &|| {
+                black_box(bigram.score(black_box(ZH)));
+            }),
+            ("tokenize jieba", &|| {
+                black_box(tokenize(black_box(ZH), &jieba_cfg));
+            }),
+            ("tokenize bigram", &|| {
+                black_box(tokenize(black_box(ZH), &bigram_cfg));
+            }),
+            ("normalize", &|| {
+                black_box(normalize(black_box(ZH), max_chars));
+            }),
+        ],
+    );
 
     let mut g = c.benchmark_group("predict");
     for (name, text) in [("en", EN), ("zh", ZH), ("mixed", MIXED)] {
@@ -205,8 +311,12 @@ fn benches(c: &mut Criterion) {
     g.bench_function("score_bigram", |b| b.iter(|| bigram.score(black_box(ZH))));
     g.finish();
 
-    let jieba_cfg = jieba.vectorizer().tokenizer_config().clone();
-    let bigram_cfg = bigram.vectorizer().tokenizer_config().clone();
+    let mut g = c.benchmark_group("normalize");
+    for (name, text) in [("en", EN), ("zh", ZH), ("mixed", MIXED)] {
+        g.bench_function(name, |b| b.iter(|| normalize(black_box(text), max_chars)));
+    }
+    g.finish();
+
     let mut g = c.benchmark_group("tokenize");
     g.bench_function("en", |b| b.iter(|| tokenize(black_box(EN), &jieba_cfg)));
     g.bench_function("zh_jieba", |b| {
