@@ -111,17 +111,23 @@ pub fn read_labelled_csv(
     let (mut texts, mut labels) = (Vec::new(), Vec::new());
     for record in reader.records() {
         let record = record.map_err(|e| csv_error(path, &bytes, e))?;
-        let line = record
-            .position()
-            .map_or(0, |p| physical_line(&bytes, p.byte()));
+        // Counting lines is linear in the offset: only done for a row that is rejected.
+        let line = || {
+            record
+                .position()
+                .map_or(0, |p| physical_line(&bytes, p.byte()))
+        };
         let text = record.get(text_idx).unwrap_or_default();
         if text.trim().is_empty() {
-            return Err(line_err(line, format!("empty text in column {text_col:?}")));
+            return Err(line_err(
+                line(),
+                format!("empty text in column {text_col:?}"),
+            ));
         }
         let raw_label = record.get(label_idx).unwrap_or_default();
         let label: Label = raw_label
             .parse()
-            .map_err(|e: text_model::UnknownLabel| line_err(line, e.to_string()))?;
+            .map_err(|e: text_model::UnknownLabel| line_err(line(), e.to_string()))?;
         texts.push(text.to_string());
         labels.push(label);
     }
