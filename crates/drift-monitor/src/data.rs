@@ -98,8 +98,16 @@ pub struct WindowSpec {
     pub since: Option<DateTime<Utc>>,
 }
 
-/// A prediction ordered by time (then read order), for the window's min-heap.
-struct ByTime(DateTime<Utc>, u64, PredictionRecord);
+/// A raw log line ordered by its time (then read order), for the window's min-heap. Lines are
+/// parsed in full only once they are known to be in the window.
+struct ByTime(DateTime<Utc>, u64, Vec<u8>);
+
+/// The part of a prediction line needed to place it in the window.
+#[derive(serde::Deserialize)]
+struct Stamp {
+    schema: u32,
+    at: DateTime<Utc>,
+}
 
 impl PartialEq for ByTime {
     fn eq(&self, other: &Self) -> bool {
@@ -141,28 +149,42 @@ impl Current {
             BinaryHeap::with_capacity(capacity.min(1 << 16) + 1);
         let mut current = Current::default();
         let mut seq = 0u64;
-        let stats = prod_data::read_records(
-            &prod_data::predictions_dir(data_dir),
-            |p: PredictionRecord| {
-                current.predictions_read += 1;
-                if spec.since.is_some_and(|since| p.at < since) {
-                    return;
-                }
-                seq += 1;
-                window.push(Reverse(ByTime(p.at, seq, p)));
-                if window.len() > capacity {
-                    window.pop();
-                }
-            },
-        )?;
+        let stats = prod_data::read_lines(&prod_data::predictions_dir(data_dir), |line| {
+            let Ok(stamp) = serde_json::from_slice::<Stamp>(line) else {
+                return false;
+            };
+            if stamp.schema != prod_data::SCHEMA_VERSION {
+                return false;
+            }
+            current.predictions_read += 1;
+            if spec.since.is_some_and(|since| stamp.at < since) {
+                return true;
+            }
+            // A full window only takes lines newer than its oldest.
+            let full = window.len() == capacity;
+            if full
+                && window
+                    .peek()
+                    .is_some_and(|Reverse(oldest)| oldest.0 >= stamp.at)
+            {
+                return true;
+            }
+            seq += 1;
+            window.push(Reverse(ByTime(stamp.at, seq, line.to_vec())));
+            if window.len() > capacity {
+                window.pop();
+            }
+            true
+        })?;
         current.skipped_lines += stats.skipped;
         let mut labels: HashMap<String, (DateTime<Utc>, bool)> = HashMap::new();
-        let mut records: Vec<PredictionRecord> = window
-            .into_sorted_vec()
-            .into_iter()
-            .rev()
-            .map(|Reverse(r)| r.2)
-            .collect();
+        let mut records: Vec<PredictionRecord> = Vec::with_capacity(window.len());
+        for Reverse(ByTime(_, _, line)) in window.into_vec() {
+            match serde_json::from_slice::<PredictionRecord>(&line) {
+                Ok(record) => records.push(record),
+                Err(_) => current.skipped_lines += 1,
+            }
+        }
         let wanted: std::collections::HashSet<&str> =
             records.iter().map(|p| p.prediction_id.as_str()).collect();
         let fb =

@@ -99,7 +99,7 @@ fn duration(from: &DateTime<Utc>, to: &DateTime<Utc>) -> String {
 
 /// A bilingual section heading with an anchor.
 fn heading(id: &str, en: &str, zh: &str) -> String {
-    format!("<h2 id=\"{id}\">{en} <span class=\"zh\">/ {zh}</span></h2>\n")
+    format!("<h2 id=\"{id}\">{en} <span class=\"zh\" lang=\"zh-Hans\">/ {zh}</span></h2>\n")
 }
 
 fn badge(drifted: bool) -> &'static str {
@@ -627,11 +627,14 @@ fn data_drift(report: &DriftReport) -> String {
 }
 
 fn distributions(report: &DriftReport) -> String {
-    if report.columns.is_empty() {
-        return String::new();
-    }
     let mut out = String::from("<section>\n");
     out.push_str(&heading("distributions", "Distributions", "分布对比"));
+    if report.columns.is_empty() {
+        out.push_str(
+            "<p class=\"muted\">No column was tested. 未进行任何列的检验。</p>\n</section>\n",
+        );
+        return out;
+    }
     out.push_str(&format!(
         "<p class=\"note\">Share of rows per bin, reference <b style=\"color:{REF_COLOUR}\">■</b> \
          vs current <b style=\"color:{CUR_COLOUR}\">■</b>; drifted columns first, framed in red. \
@@ -1282,6 +1285,13 @@ mod tests {
                 assert_eq!(open, close, "unbalanced <{tag}>");
             }
             assert_eq!(count(&html, "<body>"), 1);
+            for (i, _) in html.match_indices("href=\"#") {
+                let id = &html[i + 7..i + 7 + html[i + 7..].find('"').unwrap()];
+                assert!(
+                    html.contains(&format!("id=\"{id}\"")),
+                    "no target for #{id}"
+                );
+            }
         }
         let html = render_html(&report(vec![]));
         // Three columns' small multiples, the PSI chart, the AUC gauge, three word bars.

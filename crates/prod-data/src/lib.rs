@@ -25,7 +25,7 @@ mod record;
 
 pub use export::{export_prod_data, ExportStats, PROD_DATA_COLUMNS};
 pub use log::{FeedbackLog, LogStats, PredictionLog};
-pub use read::{read_records, ReadStats, Record};
+pub use read::{read_lines, read_records, ReadStats, Record};
 pub use record::{FeedbackRecord, PredictionRecord, SCHEMA_VERSION};
 
 use std::path::{Path, PathBuf};

@@ -20,6 +20,19 @@ pub struct ReadStats {
 /// Streams every record of every `*.jsonl` file in `dir` (sorted by name) to `visit`. A
 /// missing directory holds no records. Memory use is one line at a time.
 pub fn read_records<T: Record>(dir: &Path, mut visit: impl FnMut(T)) -> Result<ReadStats, Error> {
+    read_lines(dir, |line| match serde_json::from_slice::<T>(line) {
+        Ok(record) if record.schema() == crate::SCHEMA_VERSION => {
+            visit(record);
+            true
+        }
+        _ => false,
+    })
+}
+
+/// Streams every complete, non-blank line of every `*.jsonl` file in `dir` (sorted by name) to
+/// `visit`, which answers whether the line was a valid record. Torn last lines and lines
+/// `visit` rejects are counted as skipped. For readers that parse only part of each line.
+pub fn read_lines(dir: &Path, mut visit: impl FnMut(&[u8]) -> bool) -> Result<ReadStats, Error> {
     let mut stats = ReadStats::default();
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
@@ -56,12 +69,10 @@ pub fn read_records<T: Record>(dir: &Path, mut visit: impl FnMut(T)) -> Result<R
             }
             // A line without its newline is the torn tail of an interrupted write.
             let complete = line.last() == Some(&b'\n');
-            match serde_json::from_slice::<T>(&line) {
-                Ok(record) if complete && record.schema() == crate::SCHEMA_VERSION => {
-                    stats.records += 1;
-                    visit(record);
-                }
-                _ => stats.skipped += 1,
+            if complete && visit(&line) {
+                stats.records += 1;
+            } else {
+                stats.skipped += 1;
             }
         }
     }
