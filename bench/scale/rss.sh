@@ -28,7 +28,7 @@ while [[ $# -gt 0 ]]; do
     --terms) TERMS="${2:?}"; shift 2 ;;
     --no-build) BUILD=0; shift ;;
     --keep) KEEP=1; shift ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) echo "rss.sh: unknown argument: $1" >&2; exit 2 ;;
   esac
 done

@@ -259,6 +259,7 @@ pub fn router(state: ServiceState) -> Router {
         .route("/reports", get(list_reports))
         .route("/reports/latest", get(latest_json))
         .route("/reports/latest.html", get(latest_html))
+        .route("/reports/history", get(history))
         .route("/reports/{name}", get(stored_report))
         .route("/admin/run", post(admin_run))
         .route("/metrics", get(metrics))
@@ -298,6 +299,46 @@ async fn list_reports(State(state): State<ServiceState>) -> Response {
     names.sort();
     names.reverse();
     Json(json!({"reports": names})).into_response()
+}
+
+/// `GET /reports/history`: the headline numbers of every stored report, oldest first, for
+/// trends (drift share, text-drift AUC, PSI, measured and estimated F1).
+async fn history(State(state): State<ServiceState>) -> Response {
+    let dir = fraudloop_config::Home::new(&state.settings.home).reports();
+    let points = tokio::task::spawn_blocking(move || {
+        let mut names: Vec<std::path::PathBuf> = std::fs::read_dir(&dir)
+            .map(|entries| entries.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default();
+        names.retain(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("report-") && n.ends_with(".json"))
+        });
+        names.sort();
+        names
+            .iter()
+            .filter_map(|path| std::fs::read(path).ok())
+            .filter_map(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
+            .map(|r| {
+                json!({
+                    "generated_at": r["generated_at"],
+                    "model_version": r["model_version"],
+                    "rows": r["window"]["rows"],
+                    "enough_data": r["window"]["enough_data"],
+                    "dataset_drift": r["dataset_drift"],
+                    "drift_share": r["drift_share"],
+                    "text_drift_auc": r["text_drift"]["roc_auc"],
+                    "text_drift": r["text_drift"]["detected"],
+                    "psi": r["psi"]["value"],
+                    "f1_measured": r["performance"]["current"]["f1"],
+                    "f1_estimated": r["estimated_performance"]["f1"],
+                })
+            })
+            .collect::<Vec<_>>()
+    })
+    .await
+    .unwrap_or_default();
+    Json(json!({"points": points})).into_response()
 }
 
 async fn stored_report(State(state): State<ServiceState>, Path(name): Path<String>) -> Response {

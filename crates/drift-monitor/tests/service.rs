@@ -138,6 +138,19 @@ async fn serves_scheduled_and_on_demand_reports() {
         .await
         .unwrap();
     assert_eq!(stored.status(), 200);
+    let history: serde_json::Value = client
+        .get(format!("{base}/reports/history"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let points = history["points"].as_array().unwrap();
+    assert_eq!(points.len(), 2, "{history}");
+    assert_eq!(points[0]["rows"], 300, "oldest first");
+    assert_eq!(points[1]["rows"], 500);
+    assert!(points[1]["text_drift_auc"].as_f64().unwrap() > 0.5);
     let escape = client
         .get(format!("{base}/reports/..%2Flatest.json"))
         .send()
