@@ -1,37 +1,39 @@
-//! Times normalisation and tokenisation over texts in a NUL-separated file.
+//! Times the steps of normalisation and tokenisation of one message, many times over.
 //! Usage: cargo run --release -p text-model --example tokenize_timing -- FILE
 use std::time::Instant;
+
+fn time(label: &str, n: u32, mut f: impl FnMut()) {
+    let t = Instant::now();
+    for _ in 0..n {
+        f();
+    }
+    println!(
+        "{label:<28} {:>8.2} us",
+        t.elapsed().as_secs_f64() * 1e6 / n as f64
+    );
+}
 
 fn main() {
     let path = std::env::args()
         .nth(1)
         .expect("usage: tokenize_timing FILE");
-    let raw = std::fs::read_to_string(path).expect("readable UTF-8 file");
-    let texts: Vec<&str> = raw.split('\0').collect();
+    let text = std::fs::read_to_string(path).expect("readable UTF-8 file");
     let config = text_model::TokenizerConfig::default();
-    let t = Instant::now();
-    text_model::tokenize("预热", &config);
-    println!("jieba init: {:.3}s", t.elapsed().as_secs_f64());
-    let t = Instant::now();
-    let n: usize = texts
-        .iter()
-        .map(|x| text_model::normalize(x, config.max_chars).text.len())
-        .sum();
-    println!("normalize: {:.3}s ({n} bytes)", t.elapsed().as_secs_f64());
-    let t = Instant::now();
-    let n: usize = texts
-        .iter()
-        .map(|x| text_model::tokenize(x, &config).unigrams.len())
-        .sum();
-    println!(
-        "tokenize (single thread): {:.3}s ({n} tokens)",
-        t.elapsed().as_secs_f64()
-    );
-    let t = Instant::now();
-    let corpus = text_model::Corpus::build(&texts, &config).unwrap();
-    println!(
-        "corpus build: {:.3}s ({} docs)",
-        t.elapsed().as_secs_f64(),
-        corpus.len()
-    );
+    let n = 20_000;
+    let normalized = text_model::normalize(&text, config.max_chars);
+    time("normalize", n, || {
+        std::hint::black_box(text_model::normalize(&text, config.max_chars));
+    });
+    time("to_lowercase", n, || {
+        std::hint::black_box(text.to_lowercase());
+    });
+    time("nfkc quick check", n, || {
+        std::hint::black_box(unicode_normalization::is_nfkc_quick(text.chars()));
+    });
+    time("unigrams (bigram mode)", n, || {
+        std::hint::black_box(text_model::tokenize::unigrams(&normalized.text, &config));
+    });
+    time("tokenize", n, || {
+        std::hint::black_box(text_model::tokenize(&text, &config));
+    });
 }

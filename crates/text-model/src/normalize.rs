@@ -75,9 +75,17 @@ pub fn normalize(raw: &str, max_chars: usize) -> Normalized {
         capped.to_string()
     };
     // Most messages are already NFKC (plain ASCII always is): skip the rewrite for them.
+    // Chinese text usually fails the quick check only for full-width punctuation and the
+    // ideographic space, whose NFKC forms are plain ASCII: fold those first, cheaply.
     let composed = match unicode_normalization::is_nfkc_quick(without_html.chars()) {
         unicode_normalization::IsNormalized::Yes => without_html,
-        _ => without_html.nfkc().collect(),
+        _ => {
+            let folded: String = without_html.chars().map(fold_fullwidth).collect();
+            match unicode_normalization::is_nfkc_quick(folded.chars()) {
+                unicode_normalization::IsNormalized::Yes => folded,
+                _ => folded.nfkc().collect(),
+            }
+        }
     };
     let folded = if composed.is_ascii() {
         composed.to_ascii_lowercase()
@@ -117,6 +125,16 @@ pub fn normalize(raw: &str, max_chars: usize) -> Normalized {
     }
     out.text = cap_chars(&text, max_chars).to_string();
     out
+}
+
+/// The NFKC form of full-width ASCII (U+FF01..U+FF5E) and the ideographic space; other
+/// characters unchanged.
+fn fold_fullwidth(c: char) -> char {
+    match c as u32 {
+        0xFF01..=0xFF5E => char::from_u32(c as u32 - 0xFF01 + 0x21).unwrap_or(c),
+        0x3000 => ' ',
+        _ => c,
+    }
 }
 
 /// Removes scripts, styles, comments and tags, and decodes the common HTML entities.
@@ -189,6 +207,14 @@ mod tests {
             "恭喜您中奖 __money__ ,请登录 __url__ 领取,客服电话 __phone__"
         );
         assert_eq!((n.urls, n.phones, n.money), (1, 1, 1));
+    }
+
+    #[test]
+    fn fullwidth_fast_path_matches_nfkc() {
+        let text = "你好，世界！（测试）ＡＢＣ１２３　ｘｙｚ？：；「引号」～";
+        let expected: String = text.nfkc().collect::<String>().to_lowercase();
+        let expected = expected.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert_eq!(norm(text).text, expected);
     }
 
     #[test]

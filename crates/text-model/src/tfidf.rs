@@ -10,7 +10,7 @@ use rustc_hash::FxHashMap;
 use rayon::prelude::*;
 use sprs::{CsMat, TriMat};
 
-use crate::tokenize::{ngrams, tokenize, Tokenized, TokenizerConfig};
+use crate::tokenize::{tokenize, Tokenized, TokenizerConfig};
 use crate::Error;
 
 /// Vocabulary and weighting settings.
@@ -385,10 +385,29 @@ impl TfidfVectorizer {
 
     /// Vectorises unigram tokens (n-grams are formed here).
     pub fn transform_tokens(&self, unigrams: &[String]) -> SparseVector {
-        let mut counts: Vec<(u32, u32)> = ngrams(unigrams, &self.tokenizer)
-            .iter()
-            .filter_map(|term| self.index.get(term.as_str()).map(|&f| (f, 1)))
-            .collect();
+        // The same terms as `ngrams`, looked up through one reused buffer instead of one new
+        // string per n-gram: this is the hot path of every prediction.
+        let mut counts: Vec<(u32, u32)> = Vec::with_capacity(unigrams.len() * 2);
+        let mut term = String::new();
+        for n in self.tokenizer.ngram_min..=self.tokenizer.ngram_max {
+            for window in unigrams.windows(n) {
+                let key = if n == 1 {
+                    window[0].as_str()
+                } else {
+                    term.clear();
+                    for (i, word) in window.iter().enumerate() {
+                        if i > 0 {
+                            term.push(' ');
+                        }
+                        term.push_str(word);
+                    }
+                    term.as_str()
+                };
+                if let Some(&f) = self.index.get(key) {
+                    counts.push((f, 1));
+                }
+            }
+        }
         let mut indices = Vec::new();
         let mut values = Vec::new();
         self.weigh_counts(&mut counts, &mut indices, &mut values);
