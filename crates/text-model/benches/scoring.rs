@@ -6,15 +6,16 @@
 //! Setup (not timed by criterion, reported on stderr): a model is trained from the demo corpus
 //! (`demo_corpus::DemoOptions::default()`: 5000 rows, 30% fraud, 40% Chinese, 1% label noise)
 //! with the default `TrainingConfig` (1–2-grams, 40k features, 5-fold CV, max-F1 threshold),
-//! once with `CjkMode::Jieba` (the default) and once with `CjkMode::Bigram`, on the same
+//! once with `CjkMode::Bigram` (the default) and once with `CjkMode::Jieba`, on the same
 //! stratified 80/20 split. For each mode it prints the held-out F1 (all rows and Chinese rows
 //! only), the vocabulary size and the training time, for the split seeds in
 //! `SCORING_BENCH_SEEDS` (comma-separated, default `42,7,2024`; the first one's models are
 //! the ones benchmarked).
 //!
 //! Groups:
-//! - `predict/{en,zh,mixed}`: `FraudModel::predict` (score + top terms + descriptors), jieba model.
-//! - `score/{en,zh,mixed}`: `FraudModel::score` (probability only), jieba model.
+//! - `predict/{en,zh,mixed}`: `FraudModel::predict` (score + top terms + descriptors), default
+//!   (bigram) model.
+//! - `score/{en,zh,mixed}`: `FraudModel::score` (probability only), default (bigram) model.
 //! - `cjk_mode/{predict,score}_{jieba,bigram}`: the Chinese message with each mode's own model.
 //! - Before the criterion groups, a *paired* run (stderr, "paired:" lines) times the same
 //!   operations interleaved, in blocks of `SCORING_BENCH_BLOCK` calls (default 50) for
@@ -117,7 +118,10 @@ fn setup() -> (FraudModel, FraudModel) {
         );
     }
     // First jieba use loads its dictionary (lazily, once per process): time it separately.
-    let jieba = TokenizerConfig::default();
+    let jieba = TokenizerConfig {
+        cjk: CjkMode::Jieba,
+        ..TokenizerConfig::default()
+    };
     let t = Instant::now();
     black_box(tokenize("预热", &jieba));
     eprintln!(
@@ -227,13 +231,13 @@ fn benches(c: &mut Criterion) {
     let (jieba, bigram) = setup();
     // Sanity: the benchmarked texts are scams and both models say so (or at least score them).
     for (name, text) in [("en", EN), ("zh", ZH), ("mixed", MIXED)] {
-        let p = jieba.predict(text);
+        let p = bigram.predict(text);
         eprintln!(
-            "jieba model on {name}: score {:.4} label {:?}, {} top terms, zh bigram-model score {:.4}",
+            "default (bigram) model on {name}: score {:.4} label {:?}, {} top terms, jieba-model score {:.4}",
             p.score,
             p.label,
             p.top_terms.len(),
-            bigram.score(text)
+            jieba.score(text)
         );
     }
 
@@ -241,25 +245,25 @@ fn benches(c: &mut Criterion) {
     let bigram_cfg = bigram.vectorizer().tokenizer_config().clone();
     let max_chars = jieba_cfg.max_chars;
     paired(
-        "jieba model, one ~400-char message",
+        "default (bigram) model, one ~400-char message",
         &[
             ("predict en", &|| {
-                black_box(jieba.predict(black_box(EN)));
+                black_box(bigram.predict(black_box(EN)));
             }),
             ("predict zh", &|| {
-                black_box(jieba.predict(black_box(ZH)));
+                black_box(bigram.predict(black_box(ZH)));
             }),
             ("predict mixed", &|| {
-                black_box(jieba.predict(black_box(MIXED)));
+                black_box(bigram.predict(black_box(MIXED)));
             }),
             ("score en", &|| {
-                black_box(jieba.score(black_box(EN)));
+                black_box(bigram.score(black_box(EN)));
             }),
             ("score zh", &|| {
-                black_box(jieba.score(black_box(ZH)));
+                black_box(bigram.score(black_box(ZH)));
             }),
             ("score mixed", &|| {
-                black_box(jieba.score(black_box(MIXED)));
+                black_box(bigram.score(black_box(MIXED)));
             }),
         ],
     );
@@ -292,13 +296,13 @@ fn benches(c: &mut Criterion) {
 
     let mut g = c.benchmark_group("predict");
     for (name, text) in [("en", EN), ("zh", ZH), ("mixed", MIXED)] {
-        g.bench_function(name, |b| b.iter(|| jieba.predict(black_box(text))));
+        g.bench_function(name, |b| b.iter(|| bigram.predict(black_box(text))));
     }
     g.finish();
 
     let mut g = c.benchmark_group("score");
     for (name, text) in [("en", EN), ("zh", ZH), ("mixed", MIXED)] {
-        g.bench_function(name, |b| b.iter(|| jieba.score(black_box(text))));
+        g.bench_function(name, |b| b.iter(|| bigram.score(black_box(text))));
     }
     g.finish();
 

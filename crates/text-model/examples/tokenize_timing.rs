@@ -31,7 +31,9 @@ fn main() {
         std::hint::black_box(unicode_normalization::is_nfkc_quick(text.chars()));
     });
     time("unigrams (bigram mode)", n, || {
-        std::hint::black_box(text_model::tokenize::unigrams(&normalized.text, &config));
+        let mut spans = Vec::new();
+        text_model::tokenize::unigram_spans(&normalized.text, &config, &mut spans);
+        std::hint::black_box(spans);
     });
     time("tokenize", n, || {
         std::hint::black_box(text_model::tokenize(&text, &config));

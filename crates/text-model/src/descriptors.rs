@@ -51,23 +51,35 @@ impl TextDescriptors {
     pub fn compute(raw: &str, normalized: &Normalized, word_count: usize, oov_rate: f64) -> Self {
         let (mut chars, mut non_space, mut letters, mut upper, mut digits, mut cjk, mut bangs) =
             (0u32, 0u32, 0u32, 0u32, 0u32, 0u32, 0u32);
+        // ASCII and CJK first: they are nearly every character, and need no Unicode tables.
         for c in raw.chars() {
             chars += 1;
-            if c.is_whitespace() {
-                continue;
-            }
-            non_space += 1;
-            if is_cjk(c) {
-                cjk += 1;
-            } else if c.is_alphabetic() {
-                letters += 1;
-                if c.is_uppercase() {
-                    upper += 1;
+            if c.is_ascii() {
+                if c.is_ascii_whitespace() || c == '\x0b' {
+                    continue;
                 }
-            } else if c.is_numeric() {
-                digits += 1;
-            } else if c == '!' || c == '！' {
-                bangs += 1;
+                non_space += 1;
+                if c.is_ascii_alphabetic() {
+                    letters += 1;
+                    upper += u32::from(c.is_ascii_uppercase());
+                } else if c.is_ascii_digit() {
+                    digits += 1;
+                } else if c == '!' {
+                    bangs += 1;
+                }
+            } else if is_cjk(c) {
+                non_space += 1;
+                cjk += 1;
+            } else if !c.is_whitespace() {
+                non_space += 1;
+                if c.is_alphabetic() {
+                    letters += 1;
+                    upper += u32::from(c.is_uppercase());
+                } else if c.is_numeric() {
+                    digits += 1;
+                } else if c == '！' {
+                    bangs += 1;
+                }
             }
         }
         let share = |n: u32, d: u32| if d == 0 { 0.0 } else { n as f64 / d as f64 };
@@ -125,6 +137,17 @@ mod tests {
             (1, 2, 3)
         );
         assert_eq!(d.values()[10], 0.25);
+    }
+
+    #[test]
+    fn counts_non_ascii_letters_digits_and_spaces() {
+        let raw = "ÀÉ é！\u{3000}５\u{b}";
+        let d = TextDescriptors::compute(raw, &normalize(raw, 1000), 1, 0.0);
+        assert_eq!(d.length, 8);
+        // Non-space: À É é ！ ５; letters À É é, two upper; one full-width digit.
+        assert!((d.upper_share - 2.0 / 3.0).abs() < 1e-12);
+        assert!((d.digit_share - 1.0 / 5.0).abs() < 1e-12);
+        assert_eq!((d.exclamation_count, d.cjk_share), (1, 0.0));
     }
 
     #[test]

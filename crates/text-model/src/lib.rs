@@ -55,7 +55,9 @@ pub use logistic::{
 pub use metrics::{average_precision, roc_auc, BinaryMetrics, Confusion, ThresholdPolicy};
 pub use model::{FraudModel, Prediction, TermContribution, DEFAULT_TOP_TERMS};
 pub use normalize::{normalize, Normalized};
-pub use tfidf::{Corpus, FittedCorpusVectorizer, SparseVector, TfidfConfig, TfidfVectorizer};
+pub use tfidf::{
+    Corpus, FittedCorpusVectorizer, SparseVector, TfidfConfig, TfidfVectorizer, Vectorized,
+};
 pub use tokenize::{tokenize, CjkMode, Tokenized, TokenizerConfig};
 pub use training::{
     stratified_folds, stratified_split, train_cross_validated, Progress, TrainingConfig,

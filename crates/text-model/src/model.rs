@@ -3,7 +3,8 @@
 use crate::descriptors::TextDescriptors;
 use crate::label::Label;
 use crate::logistic::LogisticRegression;
-use crate::tfidf::TfidfVectorizer;
+use crate::tfidf::{TfidfVectorizer, Vectorized};
+use crate::tokenize::tokenize;
 use crate::Error;
 
 /// How many terms an explanation lists by default.
@@ -88,7 +89,8 @@ impl FraudModel {
 
     /// Scores one message and lists its `top_k` most influential terms.
     pub fn predict_explained(&self, text: &str, top_k: usize) -> Prediction {
-        let (vector, tokenized) = self.vectorizer.transform(text);
+        let tokenized = tokenize(text, self.vectorizer.tokenizer_config());
+        let Vectorized { vector, oov_rate } = self.vectorizer.vectorize(&tokenized);
         let score = self.classifier.probability(&vector.indices, &vector.values);
         let coefficients = self.classifier.coefficients();
         let mut contributions: Vec<(usize, f64)> = vector
@@ -97,18 +99,28 @@ impl FraudModel {
             .zip(&vector.values)
             .map(|(&i, &v)| (i, v * coefficients[i]))
             .collect();
-        contributions.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()).then(a.0.cmp(&b.0)));
+        // Largest absolute contribution first; ties by feature so explanations are stable.
+        let order = |a: &(usize, f64), b: &(usize, f64)| {
+            b.1.abs().total_cmp(&a.1.abs()).then(a.0.cmp(&b.0))
+        };
+        if contributions.len() > top_k {
+            contributions.select_nth_unstable_by(top_k, order);
+            contributions.truncate(top_k);
+        }
+        contributions.sort_unstable_by(order);
         let top_terms = contributions
             .into_iter()
-            .take(top_k)
             .map(|(i, weight)| TermContribution {
                 term: self.vectorizer.features()[i].clone(),
                 weight,
             })
             .collect();
-        let oov = self.vectorizer.oov_rate(&tokenized.unigrams);
-        let descriptors =
-            TextDescriptors::compute(text, &tokenized.normalized, tokenized.unigrams.len(), oov);
+        let descriptors = TextDescriptors::compute(
+            text,
+            &tokenized.normalized,
+            tokenized.unigram_count(),
+            oov_rate,
+        );
         Prediction {
             score,
             label: Label::from_score(score, self.threshold),

@@ -93,13 +93,15 @@ impl Corpus {
         let mut normalized = Vec::with_capacity(tokenized.len());
         for tok in tokenized {
             let uni: Vec<u32> = tok
-                .unigrams
-                .into_iter()
-                .map(|word| {
-                    *unigram_ids.entry(word).or_insert_with_key(|w| {
-                        terms.push(w.clone());
-                        (terms.len() - 1) as u32
-                    })
+                .unigrams()
+                .map(|word| match unigram_ids.get(word) {
+                    Some(&id) => id,
+                    None => {
+                        let id = terms.len() as u32;
+                        terms.push(word.to_string());
+                        unigram_ids.insert(word.to_string(), id);
+                        id
+                    }
                 })
                 .collect();
             let mut doc = Vec::new();
@@ -202,7 +204,7 @@ impl Corpus {
         }
         kept.sort_unstable_by(|&a, &b| self.terms[a as usize].cmp(&self.terms[b as usize]));
 
-        let mut feature_of_term = vec![u32::MAX; self.terms.len()];
+        let mut feature_of_term = vec![NONE; self.terms.len()];
         let mut features = Vec::with_capacity(kept.len());
         let mut idf = Vec::with_capacity(kept.len());
         for (feature, &t) in kept.iter().enumerate() {
@@ -229,13 +231,15 @@ impl Corpus {
         let mut indices = Vec::new();
         let mut data = Vec::new();
         indptr.push(0);
-        let mut counts: Vec<(u32, u32)> = Vec::new();
+        let mut counts: Vec<u32> = Vec::new();
         for &row in rows {
             counts.clear();
-            counts.extend(self.docs[row].iter().filter_map(|&t| {
-                let f = fitted.feature_of_term[t as usize];
-                (f != u32::MAX).then_some((f, 1))
-            }));
+            counts.extend(
+                self.docs[row]
+                    .iter()
+                    .map(|&t| fitted.feature_of_term[t as usize])
+                    .filter(|&f| f != NONE),
+            );
             fitted
                 .vectorizer
                 .weigh_counts(&mut counts, &mut indices, &mut data);
@@ -257,7 +261,7 @@ impl Corpus {
         }
         let unknown = uni
             .iter()
-            .filter(|&&t| fitted.feature_of_term[t as usize] == u32::MAX)
+            .filter(|&&t| fitted.feature_of_term[t as usize] == NONE)
             .count();
         unknown as f64 / uni.len() as f64
     }
@@ -288,20 +292,133 @@ pub fn idf_weight(n_docs: usize, df: usize, smooth: bool) -> f64 {
     ((n_docs as f64 + s) / (df as f64 + s)).ln() + 1.0
 }
 
+/// "No id": an unknown word, a word that is not a unigram term, a corpus term without feature.
+const NONE: u32 = u32::MAX;
+
 /// A fitted TF-IDF vectoriser: vocabulary in feature order and idf weights.
 #[derive(Debug, Clone)]
 pub struct TfidfVectorizer {
     tokenizer: TokenizerConfig,
     features: Vec<String>,
-    index: FxHashMap<String, u32>,
+    index: TermIndex,
     idf: Vec<f64>,
     sublinear_tf: bool,
+}
+
+/// Finds the feature of a unigram or n-gram without building the n-gram's string.
+///
+/// Every word of every term gets an id; a unigram term is found by its word's id, an n-gram
+/// term by its words' ids. Words of up to 8 bytes (most English words, every CJK bigram) are
+/// keyed by their bytes packed into a `u64`, so scoring hashes integers, not strings.
+#[derive(Debug, Clone, Default)]
+struct TermIndex {
+    short_words: FxHashMap<u64, u32>,
+    long_words: FxHashMap<Box<str>, u32>,
+    /// Per word id: the feature of the unigram term, or `NONE`.
+    unigram_feature: Vec<u32>,
+    /// Bigram word ids (`first << 32 | second`) to feature.
+    bigram_feature: FxHashMap<u64, u32>,
+    /// Trigram word ids to feature.
+    trigram_feature: FxHashMap<[u32; 3], u32>,
+}
+
+/// A word's bytes as an integer key, if it has at most 8. Tokens never contain NUL (it is a
+/// separator), so zero padding keeps keys unique.
+fn packed(word: &str) -> Option<u64> {
+    let bytes = word.as_bytes();
+    // A loop, not a copy into a buffer: a variable-length copy is a call to memcpy.
+    (bytes.len() <= 8).then(|| {
+        bytes
+            .iter()
+            .rev()
+            .fold(0u64, |key, &b| (key << 8) | u64::from(b))
+    })
+}
+
+fn bigram_key(first: u32, second: u32) -> u64 {
+    (u64::from(first) << 32) | u64::from(second)
+}
+
+impl TermIndex {
+    fn build(features: &[String]) -> Result<TermIndex, Error> {
+        let mut index = TermIndex::default();
+        for (feature, term) in features.iter().enumerate() {
+            let mut key = [NONE; 3];
+            let mut n = 0;
+            for word in term.split(' ') {
+                if word.is_empty() || n == 3 {
+                    return Err(Error::InconsistentParts(format!(
+                        "vocabulary term {term:?} is not 1 to 3 words joined by single spaces"
+                    )));
+                }
+                key[n] = index.intern(word);
+                n += 1;
+            }
+            let slot = match n {
+                1 => &mut index.unigram_feature[key[0] as usize],
+                2 => index
+                    .bigram_feature
+                    .entry(bigram_key(key[0], key[1]))
+                    .or_insert(NONE),
+                _ => index.trigram_feature.entry(key).or_insert(NONE),
+            };
+            if *slot != NONE {
+                return Err(Error::InconsistentParts(format!(
+                    "duplicate term {term:?} in the vocabulary"
+                )));
+            }
+            *slot = feature as u32;
+        }
+        Ok(index)
+    }
+
+    fn intern(&mut self, word: &str) -> u32 {
+        if let Some(id) = self.word(word) {
+            return id;
+        }
+        let id = self.unigram_feature.len() as u32;
+        self.unigram_feature.push(NONE);
+        match packed(word) {
+            Some(key) => self.short_words.insert(key, id),
+            None => self.long_words.insert(word.into(), id),
+        };
+        id
+    }
+
+    fn word(&self, word: &str) -> Option<u32> {
+        match packed(word) {
+            Some(key) => self.short_words.get(&key),
+            None => self.long_words.get(word),
+        }
+        .copied()
+    }
+
+    /// The feature of a unigram term; `None` for an unknown word (`NONE`) too.
+    fn unigram(&self, word: u32) -> Option<u32> {
+        self.unigram_feature
+            .get(word as usize)
+            .copied()
+            .filter(|&f| f != NONE)
+    }
+
+    /// The feature of an n-gram term (2 or 3 word ids); `None` if a word is unknown.
+    fn ngram(&self, words: &[u32]) -> Option<u32> {
+        match *words {
+            [a, b] if a != NONE && b != NONE => self.bigram_feature.get(&bigram_key(a, b)),
+            [a, b, c] if a != NONE && b != NONE && c != NONE => {
+                self.trigram_feature.get(&[a, b, c])
+            }
+            _ => None,
+        }
+        .copied()
+    }
 }
 
 /// One message as a sparse, L2-normalised TF-IDF vector.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SparseVector {
-    /// Feature indices, increasing.
+    /// Feature indices, each once: increasing, except in [`Vectorized`] (first occurrence
+    /// first, since scoring needs no order).
     pub indices: Vec<usize>,
     /// Weights, same length as `indices`.
     pub values: Vec<f64>,
@@ -328,16 +445,7 @@ impl TfidfVectorizer {
                 "idf weight {bad} is not positive and finite"
             )));
         }
-        let index: FxHashMap<String, u32> = features
-            .iter()
-            .enumerate()
-            .map(|(i, f)| (f.clone(), i as u32))
-            .collect();
-        if index.len() != features.len() {
-            return Err(Error::InconsistentParts(
-                "duplicate terms in the vocabulary".into(),
-            ));
-        }
+        let index = TermIndex::build(&features)?;
         Ok(TfidfVectorizer {
             tokenizer,
             features,
@@ -372,79 +480,102 @@ impl TfidfVectorizer {
         self.features.len()
     }
 
-    /// Feature index of a term.
+    /// Feature index of a term (words joined by single spaces).
     pub fn feature_index(&self, term: &str) -> Option<usize> {
-        self.index.get(term).map(|&i| i as usize)
+        let mut words = [NONE; 3];
+        let mut n = 0;
+        for word in term.split(' ') {
+            if n == 3 {
+                return None;
+            }
+            words[n] = self.index.word(word)?;
+            n += 1;
+        }
+        let feature = if n == 1 {
+            self.index.unigram(words[0])
+        } else {
+            self.index.ngram(&words[..n])
+        };
+        feature.map(|f| f as usize)
     }
 
     /// Tokenises and vectorises one raw message.
     pub fn transform(&self, raw: &str) -> (SparseVector, Tokenized) {
         let tokenized = tokenize(raw, &self.tokenizer);
-        (self.transform_tokens(&tokenized.unigrams), tokenized)
+        let mut vector = self.vectorize(&tokenized).vector;
+        let mut entries: Vec<(usize, f64)> =
+            vector.indices.iter().copied().zip(vector.values).collect();
+        entries.sort_unstable_by_key(|&(i, _)| i);
+        (vector.indices, vector.values) = entries.into_iter().unzip();
+        (vector, tokenized)
     }
 
-    /// Vectorises unigram tokens (n-grams are formed here).
-    pub fn transform_tokens(&self, unigrams: &[String]) -> SparseVector {
-        // The same terms as `ngrams`, looked up through one reused buffer instead of one new
-        // string per n-gram: this is the hot path of every prediction.
-        let mut counts: Vec<(u32, u32)> = Vec::with_capacity(unigrams.len() * 2);
-        let mut term = String::new();
+    /// Vectorises a tokenised message (n-grams are formed here) and measures its OOV rate.
+    /// The vector's entries are in order of first occurrence, not sorted by feature.
+    pub fn vectorize(&self, tokenized: &Tokenized) -> Vectorized {
+        let words: Vec<u32> = tokenized
+            .unigrams()
+            .map(|w| self.index.word(w).unwrap_or(NONE))
+            .collect();
+        let mut occurrences: Vec<u32> = Vec::with_capacity(words.len() * 2);
+        let mut unknown = 0;
         for n in self.tokenizer.ngram_min..=self.tokenizer.ngram_max {
-            for window in unigrams.windows(n) {
-                let key = if n == 1 {
-                    window[0].as_str()
-                } else {
-                    term.clear();
-                    for (i, word) in window.iter().enumerate() {
-                        if i > 0 {
-                            term.push(' ');
-                        }
-                        term.push_str(word);
+            if n == 1 {
+                for &w in &words {
+                    match self.index.unigram(w) {
+                        Some(f) => occurrences.push(f),
+                        None => unknown += 1,
                     }
-                    term.as_str()
-                };
-                if let Some(&f) = self.index.get(key) {
-                    counts.push((f, 1));
                 }
+            } else {
+                occurrences.extend(words.windows(n).filter_map(|ws| self.index.ngram(ws)));
             }
         }
-        let mut indices = Vec::new();
-        let mut values = Vec::new();
-        self.weigh_counts(&mut counts, &mut indices, &mut values);
-        SparseVector { indices, values }
-    }
-
-    /// Share of `unigrams` that are not in the vocabulary.
-    pub fn oov_rate(&self, unigrams: &[String]) -> f64 {
-        if unigrams.is_empty() {
-            return 0.0;
+        if self.tokenizer.ngram_min > 1 {
+            unknown = words
+                .iter()
+                .filter(|&&w| self.index.unigram(w).is_none())
+                .count();
         }
-        let unknown = unigrams
-            .iter()
-            .filter(|u| !self.index.contains_key(u.as_str()))
-            .count();
-        unknown as f64 / unigrams.len() as f64
+        let counts = count_unsorted(&occurrences, self.n_features());
+        let mut vector = SparseVector {
+            indices: Vec::with_capacity(counts.len()),
+            values: Vec::with_capacity(counts.len()),
+        };
+        self.weigh(counts, &mut vector.indices, &mut vector.values);
+        let oov_rate = if words.is_empty() {
+            0.0
+        } else {
+            unknown as f64 / words.len() as f64
+        };
+        Vectorized { vector, oov_rate }
     }
 
-    /// Turns `(feature, 1)` occurrences into sorted, weighted, L2-normalised entries
-    /// appended to `indices`/`values`.
+    /// Turns feature occurrences into sorted, weighted, L2-normalised entries appended to
+    /// `indices`/`values`.
     fn weigh_counts(
         &self,
-        occurrences: &mut [(u32, u32)],
+        occurrences: &mut [u32],
         indices: &mut Vec<usize>,
         values: &mut Vec<f64>,
     ) {
-        occurrences.sort_unstable_by_key(|&(f, _)| f);
+        occurrences.sort_unstable();
+        let counts = occurrences
+            .chunk_by(|a, b| a == b)
+            .map(|run| (run[0], run.len() as u32));
+        self.weigh(counts, indices, values);
+    }
+
+    /// Appends `(feature, tf)` pairs as weighted, L2-normalised entries to `indices`/`values`.
+    fn weigh(
+        &self,
+        counts: impl IntoIterator<Item = (u32, u32)>,
+        indices: &mut Vec<usize>,
+        values: &mut Vec<f64>,
+    ) {
         let start = values.len();
-        let mut i = 0;
-        while i < occurrences.len() {
-            let f = occurrences[i].0;
-            let mut tf = 0u32;
-            while i < occurrences.len() && occurrences[i].0 == f {
-                tf += occurrences[i].1;
-                i += 1;
-            }
-            let tf = if self.sublinear_tf {
+        for (f, tf) in counts {
+            let tf = if self.sublinear_tf && tf > 1 {
                 1.0 + (tf as f64).ln()
             } else {
                 tf as f64
@@ -457,6 +588,41 @@ impl TfidfVectorizer {
             values[start..].iter_mut().for_each(|v| *v /= norm);
         }
     }
+}
+
+/// `(feature, occurrences)` in order of first occurrence, counted in a per-thread array
+/// indexed by feature: no sorting (which cost a fifth of a prediction) and no hashing.
+fn count_unsorted(occurrences: &[u32], n_features: usize) -> Vec<(u32, u32)> {
+    thread_local! {
+        static COUNTS: std::cell::RefCell<Vec<u32>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    COUNTS.with_borrow_mut(|counts| {
+        if counts.len() < n_features {
+            counts.resize(n_features, 0);
+        }
+        let mut first_seen = Vec::with_capacity(occurrences.len());
+        for &f in occurrences {
+            let count = &mut counts[f as usize];
+            if *count == 0 {
+                first_seen.push(f);
+            }
+            *count += 1;
+        }
+        // Leave the array zeroed for the next message.
+        first_seen
+            .into_iter()
+            .map(|f| (f, std::mem::take(&mut counts[f as usize])))
+            .collect()
+    })
+}
+
+/// A message's TF-IDF vector and the share of its unigrams that are not vocabulary terms.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Vectorized {
+    /// The TF-IDF vector.
+    pub vector: SparseVector,
+    /// Out-of-vocabulary share of the unigram tokens (0 for a message without tokens).
+    pub oov_rate: f64,
 }
 
 /// Builds a CSR matrix from sparse rows (e.g. vectors of new messages).
@@ -617,9 +783,12 @@ mod tests {
     fn unknown_words_give_empty_vector_and_full_oov() {
         let corpus = Corpus::build(&["alpha beta", "beta gamma"], &plain_config()).unwrap();
         let fitted = corpus.fit(&[0, 1], &all_terms()).unwrap();
-        let (v, tok) = fitted.vectorizer().transform("zeta omega");
-        assert!(v.indices.is_empty());
-        assert_eq!(fitted.vectorizer().oov_rate(&tok.unigrams), 1.0);
+        let vectorizer = fitted.vectorizer();
+        let unknown = vectorizer.vectorize(&tokenize("zeta omega", &plain_config()));
+        assert!(unknown.vector.indices.is_empty());
+        assert_eq!(unknown.oov_rate, 1.0);
+        let half = vectorizer.vectorize(&tokenize("zeta alpha", &plain_config()));
+        assert_eq!(half.oov_rate, 0.5);
         assert_eq!(corpus.oov_rate(&fitted, 0), 0.0);
     }
 
@@ -634,6 +803,36 @@ mod tests {
             true
         )
         .is_err());
-        assert!(TfidfVectorizer::from_parts(t, vec!["a".into()], vec![f64::NAN], true).is_err());
+        assert!(
+            TfidfVectorizer::from_parts(t.clone(), vec!["a".into()], vec![f64::NAN], true).is_err()
+        );
+        for malformed in ["a  b", "a b c d", " a"] {
+            let parts = (vec![malformed.to_string()], vec![1.0]);
+            assert!(TfidfVectorizer::from_parts(t.clone(), parts.0, parts.1, true).is_err());
+        }
+    }
+
+    #[test]
+    fn feature_index_finds_short_and_long_words_and_ngrams() {
+        let features: Vec<String> = [
+            "ab",
+            "ab verylongword",
+            "verylongword",
+            "中奖 奖了",
+            "x y z",
+        ]
+        .map(String::from)
+        .to_vec();
+        let config = TokenizerConfig {
+            ngram_max: 3,
+            ..plain_config()
+        };
+        let v = TfidfVectorizer::from_parts(config, features.clone(), vec![1.0; 5], true).unwrap();
+        for (i, term) in features.iter().enumerate() {
+            assert_eq!(v.feature_index(term), Some(i), "{term}");
+        }
+        for absent in ["x", "y z", "ab ab", "verylongwor", "中奖", "x y z w", ""] {
+            assert_eq!(v.feature_index(absent), None, "{absent}");
+        }
     }
 }

@@ -102,59 +102,77 @@ enum Run {
     Cjk,
 }
 
-/// Unigram tokens of an already normalised text, stop words removed.
-pub fn unigrams(normalized: &str, config: &TokenizerConfig) -> Vec<String> {
-    let mut tokens = Vec::new();
+/// Appends the byte spans of the unigram tokens of an already normalised text to `spans`,
+/// stop words removed. Tokens are slices of the text: scoring allocates no string per token.
+pub fn unigram_spans(normalized: &str, config: &TokenizerConfig, spans: &mut Vec<Span>) {
+    let bigrams = config.cjk == CjkMode::Bigram;
     let mut run = Run::Separator;
     let mut start = 0;
-    // Runs are sliced out of the text by byte offsets, not built char by char.
+    let mut previous = 0;
     for (i, c) in normalized.char_indices() {
-        let kind = if is_cjk(c) {
+        let kind = if c.is_ascii() {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                Run::Word
+            } else {
+                Run::Separator
+            }
+        } else if is_cjk(c) {
             Run::Cjk
-        } else if c.is_alphanumeric() || c == '_' {
+        } else if c.is_alphanumeric() {
             Run::Word
         } else {
             Run::Separator
         };
         if kind != run {
-            flush_run(run, &normalized[start..i], &mut tokens, config);
+            flush_run(run, normalized, start, i, spans, config);
             run = kind;
             start = i;
+        } else if bigrams && kind == Run::Cjk {
+            // Bigrams are emitted as the run goes; a lone character waits for the run's end.
+            spans.push((previous as u32, (i + c.len_utf8()) as u32));
         }
+        previous = i;
     }
-    flush_run(run, &normalized[start..], &mut tokens, config);
-    tokens
+    flush_run(run, normalized, start, normalized.len(), spans, config);
 }
 
-fn flush_run(run: Run, text: &str, tokens: &mut Vec<String>, config: &TokenizerConfig) {
+/// A token's byte range in its normalised text.
+pub type Span = (u32, u32);
+
+fn flush_run(
+    run: Run,
+    text: &str,
+    start: usize,
+    end: usize,
+    spans: &mut Vec<Span>,
+    config: &TokenizerConfig,
+) {
     let keep = |t: &str| !(config.stop_words && is_stop_word(t));
+    let span = |from: usize, to: usize| (from as u32, to as u32);
+    let piece = &text[start..end];
     match run {
         Run::Separator => {}
         // Single Latin letters and digits carry no meaning on their own (as in scikit-learn's
         // default token pattern).
         Run::Word => {
-            if text.chars().nth(1).is_some() && keep(text) {
-                tokens.push(text.to_string());
+            if piece.chars().nth(1).is_some() && keep(piece) {
+                spans.push(span(start, end));
             }
         }
         Run::Cjk => match config.cjk {
             CjkMode::Jieba => {
-                tokens.extend(
-                    JIEBA
-                        .cut(text, false)
-                        .into_iter()
-                        .filter(|p| keep(p))
-                        .map(str::to_string),
-                );
+                for word in JIEBA.cut(piece, false) {
+                    if keep(word) {
+                        // jieba's words are slices of the run.
+                        let from = start + (word.as_ptr() as usize - piece.as_ptr() as usize);
+                        spans.push(span(from, from + word.len()));
+                    }
+                }
             }
             CjkMode::Bigram => {
-                let chars: Vec<char> = text.chars().collect();
-                if chars.len() == 1 {
-                    if keep(text) {
-                        tokens.push(text.to_string());
-                    }
-                } else {
-                    tokens.extend(chars.windows(2).map(|pair| pair.iter().collect::<String>()));
+                // Longer runs gave their bigrams in `unigram_spans`.
+                if piece.chars().nth(1).is_none() && keep(piece) {
+                    spans.push(span(start, end));
                 }
             }
         },
@@ -163,37 +181,46 @@ fn flush_run(run: Run, text: &str, tokens: &mut Vec<String>, config: &TokenizerC
 
 /// Joins consecutive unigrams into the configured n-grams, in order: all n-grams of the
 /// smallest size first. Joined with a single space, so `"free prize"` is one bigram term.
-pub fn ngrams(unigrams: &[String], config: &TokenizerConfig) -> Vec<String> {
+pub fn ngrams<S: AsRef<str>>(unigrams: &[S], config: &TokenizerConfig) -> Vec<String> {
     let mut terms = Vec::new();
     for n in config.ngram_min..=config.ngram_max {
-        if n == 1 {
-            terms.extend(unigrams.iter().cloned());
-            continue;
-        }
         for window in unigrams.windows(n) {
-            terms.push(window.join(" "));
+            let words: Vec<&str> = window.iter().map(AsRef::as_ref).collect();
+            terms.push(words.join(" "));
         }
     }
     terms
 }
 
-/// A message taken apart: its normalised form, unigrams and all n-gram terms.
+/// A message taken apart: its normalised form and its unigram tokens.
 #[derive(Debug, Clone, Default)]
 pub struct Tokenized {
     /// Normalisation output, with placeholder counts.
     pub normalized: Normalized,
-    /// Unigram tokens after stop-word removal.
-    pub unigrams: Vec<String>,
+    /// Unigram tokens after stop-word removal, as spans of `normalized.text`.
+    spans: Vec<Span>,
+}
+
+impl Tokenized {
+    /// The unigram tokens, in order.
+    pub fn unigrams(&self) -> impl ExactSizeIterator<Item = &str> + Clone + '_ {
+        self.spans
+            .iter()
+            .map(|&(from, to)| &self.normalized.text[from as usize..to as usize])
+    }
+
+    /// Number of unigram tokens.
+    pub fn unigram_count(&self) -> usize {
+        self.spans.len()
+    }
 }
 
 /// Normalises and tokenises one raw message.
 pub fn tokenize(raw: &str, config: &TokenizerConfig) -> Tokenized {
     let normalized = normalize(raw, config.max_chars);
-    let unigrams = unigrams(&normalized.text, config);
-    Tokenized {
-        normalized,
-        unigrams,
-    }
+    let mut spans = Vec::with_capacity(normalized.text.len() / 3);
+    unigram_spans(&normalized.text, config, &mut spans);
+    Tokenized { normalized, spans }
 }
 
 #[cfg(test)]
@@ -205,7 +232,10 @@ mod tests {
             cjk,
             ..TokenizerConfig::default()
         };
-        tokenize(s, &config).unigrams
+        tokenize(s, &config)
+            .unigrams()
+            .map(str::to_string)
+            .collect()
     }
 
     #[test]
@@ -264,7 +294,7 @@ mod tests {
     #[test]
     fn ngrams_in_order() {
         let config = TokenizerConfig::default();
-        let uni: Vec<String> = ["free", "prize", "now"].map(String::from).to_vec();
+        let uni = ["free", "prize", "now"];
         assert_eq!(
             ngrams(&uni, &config),
             ["free", "prize", "now", "free prize", "prize now"]
