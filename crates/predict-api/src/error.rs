@@ -6,6 +6,7 @@ use axum::extract::{FromRequest, Request};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
+use serde::Deserialize;
 
 /// An error answered to the client. 4xx carry a user-facing message; 5xx are opaque and
 /// logged.
@@ -91,9 +92,13 @@ pub fn is_json(headers: &HeaderMap) -> bool {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(';').next())
         .is_some_and(|mime| {
-            let mime = mime.trim().to_ascii_lowercase();
-            mime == "application/json"
-                || (mime.starts_with("application/") && mime.ends_with("+json"))
+            // Compared in place: lowercasing a copy cost an allocation per request.
+            let mime = mime.trim().as_bytes();
+            let (prefix, suffix) = (b"application/", b"+json");
+            mime.eq_ignore_ascii_case(b"application/json")
+                || (mime.len() >= prefix.len() + suffix.len()
+                    && mime[..prefix.len()].eq_ignore_ascii_case(prefix)
+                    && mime[mime.len() - suffix.len()..].eq_ignore_ascii_case(suffix))
         })
 }
 
@@ -119,7 +124,7 @@ pub async fn read_body(request: Request) -> Result<Bytes, ApiError> {
 }
 
 /// Parses JSON: a syntax error is 400, a well-formed body of the wrong shape is 422.
-pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+pub fn parse_json<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, ApiError> {
     serde_json::from_slice(bytes).map_err(|e| match e.classify() {
         serde_json::error::Category::Data => ApiError::invalid("invalid_request", e.to_string()),
         _ => ApiError::new(
@@ -148,5 +153,48 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
         }
         let bytes = read_body(request).await?;
         parse_json(&bytes).map(ApiJson)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_content_types() {
+        // The previous definition, on a lowercased copy.
+        let reference = |headers: &HeaderMap| {
+            let Some(v) = headers[header::CONTENT_TYPE].to_str().ok() else {
+                return false;
+            };
+            let mime = v.split(';').next().unwrap().trim().to_ascii_lowercase();
+            mime == "application/json"
+                || (mime.starts_with("application/") && mime.ends_with("+json"))
+        };
+        for value in [
+            "application/json",
+            "Application/JSON; charset=utf-8",
+            " application/json ",
+            "application/problem+json",
+            "APPLICATION/VND.API+JSON;x=1",
+            "application/+json",
+            "application/json+",
+            "application/jso",
+            "text/json",
+            "application/xml",
+            "applicatio/+json",
+            "",
+            "+json",
+            "application/ünicode+json",
+            "äpplication/x+json",
+        ] {
+            let mut headers = HeaderMap::new();
+            headers.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_bytes(value.as_bytes()).unwrap(),
+            );
+            assert_eq!(is_json(&headers), reference(&headers), "{value:?}");
+        }
+        assert!(!is_json(&HeaderMap::new()));
     }
 }

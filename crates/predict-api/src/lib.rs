@@ -20,39 +20,43 @@ pub mod routes;
 pub mod settings;
 pub mod state;
 
+use std::convert::Infallible;
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
 
-use anyhow::Context;
+use anyhow::Context as _;
 use arc_swap::ArcSwapOption;
 use artifact_store::Registry;
-use axum::error_handling::HandleErrorLayer;
-use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::StatusCode;
-use axum::middleware::{self, Next};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{BoxError, Router};
+use axum::Router;
 use fraudloop_config::Home;
-use tower::ServiceBuilder;
+use tokio::sync::Semaphore;
+use tower::{Layer, Service, ServiceExt};
 
 use crate::error::ApiError;
-use crate::metrics::Metrics;
+use crate::metrics::{route_index, Metrics};
 pub use crate::settings::Settings;
 use crate::state::{AppState, FeedbackIndex, RecentPredictions, ReloadError};
 
-/// Every route of the service.
-pub fn router(state: AppState) -> Router {
+/// Every route of the service, behind the body limit and `Guard` (request metrics, load
+/// shedding, timeout). The middleware wraps the router as a whole: layers added to a `Router`
+/// wrap each route, and each request then re-boxes and clones the whole stack.
+pub fn router(
+    state: Arc<AppState>,
+) -> impl Service<Request, Response = Response, Error = Infallible, Future: Send + 'static>
+       + Clone
+       + Send
+       + Sync
+       + 'static {
     let settings = state.settings.clone();
-    let overload = ServiceBuilder::new()
-        .layer(HandleErrorLayer::new(overload_error))
-        .load_shed()
-        .layer(tower::limit::GlobalConcurrencyLimitLayer::new(
-            settings.concurrency_limit,
-        ))
-        .timeout(settings.request_timeout());
-    Router::new()
+    // Keep metrics::ROUTES in step (the request metrics label by it; a test checks).
+    let routes = Router::new()
         .route("/predict", post(routes::predict::predict))
         .route("/predict/batch", post(routes::predict::predict_batch))
         .route("/feedback", post(routes::feedback::feedback))
@@ -69,13 +73,13 @@ pub fn router(state: AppState) -> Router {
         .route("/docs", get(routes::meta::docs))
         .fallback(routes::meta::not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(DefaultBodyLimit::max(settings.max_body_bytes))
-        .layer(overload)
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            track_requests,
-        ))
-        .with_state(state)
+        .with_state(state.clone());
+    Guard {
+        inner: DefaultBodyLimit::max(settings.max_body_bytes).layer(routes),
+        metrics: state.metrics.clone(),
+        permits: Arc::new(Semaphore::new(settings.concurrency_limit)),
+        timeout: settings.request_timeout(),
+    }
 }
 
 async fn method_not_allowed() -> ApiError {
@@ -86,52 +90,72 @@ async fn method_not_allowed() -> ApiError {
     )
 }
 
-/// Load shedding and timeouts answer 503 with Retry-After instead of queueing without bound.
-async fn overload_error(error: BoxError) -> ApiError {
-    if error.is::<tower::load_shed::error::Overloaded>() {
-        ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "overloaded",
-            "too many requests in flight; retry shortly",
-        )
-    } else if error.is::<tower::timeout::error::Elapsed>() {
-        ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "timeout",
-            "the request took too long; retry shortly",
-        )
-    } else {
-        ApiError::internal("request failed in middleware", error)
-    }
+/// The middleware of every request, in one service: counts requests and their latency by
+/// route, method and status (including the 503s below); sheds requests over the concurrency
+/// limit with 503 `overloaded` instead of queueing them; answers 503 `timeout` when a request
+/// takes longer than the request timeout. Both 503s carry Retry-After.
+#[derive(Clone)]
+struct Guard<S> {
+    inner: S,
+    metrics: Arc<Metrics>,
+    /// Requests in flight hold a permit until their response is ready.
+    permits: Arc<Semaphore>,
+    timeout: Duration,
 }
 
-/// Counts requests and their latency by matched route and status.
-async fn track_requests(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| "unmatched".to_string(), |p| p.as_str().to_string());
-    let method = request.method().to_string();
-    let started = Instant::now();
-    let response = next.run(request).await;
-    let status = response.status().as_u16().to_string();
-    state
-        .metrics
-        .requests
-        .with_label_values(&[&route, &method, &status])
-        .inc();
-    state
-        .metrics
-        .request_duration
-        .with_label_values(&[&route, &method])
-        .observe(started.elapsed().as_secs_f64());
-    response
+impl<S> Service<Request> for Guard<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        // Readiness is decided per request (a permit or a 503), never by waiting.
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        let started = Instant::now();
+        let route = route_index(request.uri().path());
+        let method = request.method().clone();
+        let permit = self.permits.clone().try_acquire_owned();
+        let (inner, metrics, timeout) = (self.inner.clone(), self.metrics.clone(), self.timeout);
+        Box::pin(async move {
+            let response = match permit {
+                Ok(_permit) => match tokio::time::timeout(timeout, inner.oneshot(request)).await {
+                    Ok(Ok(response)) => response,
+                    Err(_elapsed) => ApiError::new(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "timeout",
+                        "the request took too long; retry shortly",
+                    )
+                    .into_response(),
+                },
+                Err(_no_permit) => ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "overloaded",
+                    "too many requests in flight; retry shortly",
+                )
+                .into_response(),
+            };
+            metrics.observe_request(
+                route,
+                &method,
+                response.status(),
+                started.elapsed().as_secs_f64(),
+            );
+            Ok(response)
+        })
+    }
 }
 
 /// A built service, bound and ready to run.
 pub struct Application {
     listener: tokio::net::TcpListener,
-    state: AppState,
+    state: Arc<AppState>,
     port: u16,
 }
 
@@ -158,21 +182,21 @@ impl Application {
                 .await?
                 .context("reading stored feedback")?
         };
-        let state = AppState {
+        let state = Arc::new(AppState {
             recent: Arc::new(RecentPredictions::new(settings.recent_predictions)),
             settings: Arc::new(settings),
             registry,
             data_dir,
             instance: instance.into(),
             model: Arc::new(ArcSwapOption::empty()),
-            metrics: Metrics::new(),
+            metrics: Arc::new(Metrics::new()),
             prediction_log: Arc::new(prediction_log),
             feedback_log,
             feedback_index: Arc::new(Mutex::new(feedback_index)),
             feedback_stripes: Arc::new((0..64).map(|_| tokio::sync::Mutex::new(())).collect()),
             reload_lock: Arc::new(tokio::sync::Mutex::new(None)),
             disk_lookup: Arc::new(tokio::sync::Mutex::new(())),
-        };
+        });
         match state.reload(false).await {
             Ok(outcome) => tracing::info!(?outcome, "model loaded"),
             Err(ReloadError::NoProduction) => {
@@ -210,7 +234,7 @@ impl Application {
     ) -> anyhow::Result<()> {
         let poller = tokio::spawn(poll_registry(self.state.clone()));
         let app = router(self.state.clone());
-        let served = axum::serve(self.listener, app)
+        let served = axum::serve(self.listener, axum::ServiceExt::into_make_service(app))
             .with_graceful_shutdown(shutdown)
             .await;
         poller.abort();
@@ -221,7 +245,7 @@ impl Application {
 }
 
 /// Notices a changed `production` alias by itself.
-async fn poll_registry(state: AppState) {
+async fn poll_registry(state: Arc<AppState>) {
     let mut interval = tokio::time::interval(state.settings.reload_poll());
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -252,4 +276,74 @@ pub async fn shutdown_signal() {
         _ = terminate => {},
     }
     tracing::info!("shutting down: draining requests and flushing logs");
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use axum::http::header;
+
+    use super::*;
+
+    /// A guard around a handler that takes `delay`.
+    fn guard(delay: Duration, limit: usize, timeout: Duration) -> Guard<axum::routing::Router> {
+        let slow = move || async move {
+            tokio::time::sleep(delay).await;
+            "done"
+        };
+        Guard {
+            inner: Router::new().route("/predict", post(slow)),
+            metrics: Arc::new(Metrics::new()),
+            permits: Arc::new(Semaphore::new(limit)),
+            timeout,
+        }
+    }
+
+    fn request() -> Request {
+        Request::post("/predict").body(Body::empty()).unwrap()
+    }
+
+    async fn assert_503(response: Response, code: &str) {
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "1");
+        assert_eq!(response.headers()[header::CONNECTION], "close");
+        let body = axum::body::to_bytes(response.into_body(), 1 << 16)
+            .await
+            .unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(body["error"]["code"], code, "{body}");
+    }
+
+    #[tokio::test]
+    async fn slow_requests_time_out_with_503() {
+        let mut guard = guard(Duration::from_secs(5), 4, Duration::from_millis(20));
+        let response = guard.call(request()).await.unwrap();
+        assert_503(response, "timeout").await;
+        let served = guard
+            .metrics
+            .requests
+            .with_label_values(&["/predict", "POST", "503"]);
+        assert_eq!(served.get(), 1);
+    }
+
+    #[tokio::test]
+    async fn requests_over_the_limit_are_shed_and_the_permit_comes_back() {
+        let mut guard = guard(Duration::from_millis(200), 1, Duration::from_secs(5));
+        let first = tokio::spawn(guard.call(request()));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert_503(guard.call(request()).await.unwrap(), "overloaded").await;
+        assert_eq!(first.await.unwrap().unwrap().status(), StatusCode::OK);
+        assert_eq!(
+            guard.call(request()).await.unwrap().status(),
+            StatusCode::OK
+        );
+        let count = |status: &str| {
+            guard
+                .metrics
+                .requests
+                .with_label_values(&["/predict", "POST", status])
+                .get()
+        };
+        assert_eq!((count("200"), count("503")), (2, 1));
+    }
 }

@@ -1,15 +1,84 @@
 //! Prometheus metrics of the service.
 
 use std::sync::atomic::Ordering;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
+use axum::http::{Method, StatusCode};
 use prometheus::{
     Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGaugeVec, Opts, Registry,
 };
 
+/// Every route of the router, for the `route` label (anything else is `unmatched`). The
+/// routes have no path parameters, so the path is the matched route.
+pub const ROUTES: [&str; 11] = [
+    "/predict",
+    "/predict/batch",
+    "/feedback",
+    "/health",
+    "/ready",
+    "/model",
+    "/metrics",
+    "/admin/reload",
+    "/admin/export/prod_data.csv",
+    "/openapi.json",
+    "/docs",
+];
+
+/// The `route` label of requests that matched no route.
+pub const UNMATCHED: &str = "unmatched";
+
+/// The statuses the service answers with; others take the uncached path.
+const STATUSES: [u16; 12] = [200, 201, 400, 401, 404, 405, 409, 413, 415, 422, 500, 503];
+/// Methods with cached series; others take the uncached path.
+const METHODS: [Method; 2] = [Method::GET, Method::POST];
+const RISK_LEVELS: [&str; 3] = ["low", "medium", "high"];
+const LABELS: [&str; 2] = ["legit", "fraud"];
+
+/// Series resolved once on first use instead of on every request: `with_label_values` hashes
+/// the label values and takes a lock each time. Series still appear only once observed.
+#[derive(Default)]
+struct Resolved {
+    /// `requests` by route (ROUTES, then unmatched) × method × status.
+    requests: Vec<OnceLock<IntCounter>>,
+    /// `request_duration` by route × method.
+    durations: Vec<OnceLock<Histogram>>,
+    /// `predictions` by label × risk level.
+    predictions: Vec<OnceLock<IntCounter>>,
+}
+
+impl Resolved {
+    fn new() -> Resolved {
+        let routes = ROUTES.len() + 1;
+        Resolved {
+            requests: (0..routes * METHODS.len() * STATUSES.len())
+                .map(|_| OnceLock::new())
+                .collect(),
+            durations: (0..routes * METHODS.len())
+                .map(|_| OnceLock::new())
+                .collect(),
+            predictions: (0..LABELS.len() * RISK_LEVELS.len())
+                .map(|_| OnceLock::new())
+                .collect(),
+        }
+    }
+}
+
+/// A request's route: its index in [`ROUTES`], or `ROUTES.len()` for unmatched.
+pub fn route_index(path: &str) -> usize {
+    ROUTES
+        .iter()
+        .position(|r| *r == path)
+        .unwrap_or(ROUTES.len())
+}
+
+fn route_label(index: usize) -> &'static str {
+    ROUTES.get(index).copied().unwrap_or(UNMATCHED)
+}
+
 /// Every metric the service exports.
 #[derive(Clone)]
 pub struct Metrics {
+    resolved: Arc<Resolved>,
     registry: Registry,
     /// Requests by route, method and status.
     pub requests: IntCounterVec,
@@ -116,6 +185,7 @@ impl Metrics {
                 .expect("metric names are unique");
         }
         Metrics {
+            resolved: Arc::new(Resolved::new()),
             registry,
             requests,
             request_duration,
@@ -127,6 +197,54 @@ impl Metrics {
             log_records,
             feedback_written,
         }
+    }
+
+    /// Counts a finished request and its latency; `route` is from [`route_index`].
+    pub fn observe_request(&self, route: usize, method: &Method, status: StatusCode, seconds: f64) {
+        let label = route_label(route);
+        let method_index = METHODS.iter().position(|m| m == method);
+        let status_index = STATUSES.iter().position(|s| *s == status.as_u16());
+        match (method_index, status_index) {
+            (Some(m), Some(s)) => self.resolved.requests
+                [(route * METHODS.len() + m) * STATUSES.len() + s]
+                .get_or_init(|| {
+                    self.requests
+                        .with_label_values(&[label, method.as_str(), status.as_str()])
+                })
+                .inc(),
+            _ => self
+                .requests
+                .with_label_values(&[label, method.as_str(), status.as_str()])
+                .inc(),
+        }
+        match method_index {
+            Some(m) => self.resolved.durations[route * METHODS.len() + m]
+                .get_or_init(|| {
+                    self.request_duration
+                        .with_label_values(&[label, method.as_str()])
+                })
+                .observe(seconds),
+            None => self
+                .request_duration
+                .with_label_values(&[label, method.as_str()])
+                .observe(seconds),
+        }
+    }
+
+    /// Counts an answered prediction and its risk score.
+    pub fn observe_prediction(&self, label: &str, risk_level: &str, risk_score: f64) {
+        let label_index = LABELS.iter().position(|l| *l == label);
+        let level_index = RISK_LEVELS.iter().position(|l| *l == risk_level);
+        match (label_index, level_index) {
+            (Some(l), Some(r)) => self.resolved.predictions[l * RISK_LEVELS.len() + r]
+                .get_or_init(|| self.predictions.with_label_values(&[label, risk_level]))
+                .inc(),
+            _ => self
+                .predictions
+                .with_label_values(&[label, risk_level])
+                .inc(),
+        }
+        self.risk_score.observe(risk_score);
     }
 
     /// Renders the Prometheus text format, first bringing the log counters up to date.
@@ -155,5 +273,45 @@ impl Metrics {
 impl Default for Metrics {
     fn default() -> Self {
         Metrics::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolved_series_are_the_labelled_ones() {
+        let metrics = Metrics::new();
+        for _ in 0..2 {
+            metrics.observe_request(0, &Method::POST, StatusCode::OK, 0.001);
+        }
+        metrics.observe_request(
+            route_index("/nope"),
+            &Method::GET,
+            StatusCode::NOT_FOUND,
+            0.0,
+        );
+        metrics.observe_request(1, &Method::PUT, StatusCode::IM_A_TEAPOT, 0.0);
+        metrics.observe_prediction("fraud", "high", 0.9);
+        metrics.observe_prediction("legit", "low", 0.1);
+        metrics.observe_prediction("fraud", "high", 0.8);
+        let get = |labels: &[&str]| metrics.requests.with_label_values(labels).get();
+        assert_eq!(get(&["/predict", "POST", "200"]), 2);
+        assert_eq!(get(&["unmatched", "GET", "404"]), 1);
+        assert_eq!(get(&["/predict/batch", "PUT", "418"]), 1);
+        assert_eq!(
+            metrics
+                .request_duration
+                .with_label_values(&["/predict", "POST"])
+                .get_sample_count(),
+            2
+        );
+        let predictions = |labels: &[&str]| metrics.predictions.with_label_values(labels).get();
+        assert_eq!(predictions(&["fraud", "high"]), 2);
+        assert_eq!(predictions(&["legit", "low"]), 1);
+        assert_eq!(metrics.risk_score.get_sample_count(), 3);
+        assert_eq!(route_index("/predict/"), ROUTES.len());
+        assert_eq!(route_label(route_index("/docs")), "/docs");
     }
 }

@@ -18,8 +18,8 @@ use crate::settings::Settings;
 /// new value, so one request always sees one model's score, version and explanation.
 #[derive(Debug)]
 pub struct ServedModel {
-    /// Registry version, e.g. `v0003`.
-    pub version: String,
+    /// Registry version, e.g. `v0003` (shared with the predictions it made).
+    pub version: Arc<str>,
     /// The model.
     pub model: FraudModel,
     /// Its manifest.
@@ -36,15 +36,16 @@ pub struct PredictionSummary {
     /// The message text.
     pub text: String,
     /// The model version that scored it.
-    pub model_version: String,
+    pub model_version: Arc<str>,
     /// Its risk score.
     pub risk_score: f64,
 }
 
 /// Predictions by id, and their ids oldest first (for eviction).
-type RecentMap = (HashMap<String, Arc<PredictionSummary>>, VecDeque<String>);
+type RecentMap = (HashMap<u128, Arc<PredictionSummary>>, VecDeque<u128>);
 
-/// The most recent predictions, for feedback lookups without reading the log.
+/// The most recent predictions, for feedback lookups without reading the log. Keyed by the
+/// UUID value, so remembering a prediction allocates no key strings.
 #[derive(Debug, Default)]
 pub struct RecentPredictions {
     capacity: usize,
@@ -60,12 +61,31 @@ impl RecentPredictions {
         }
     }
 
+    /// The key of a prediction id: only the canonical form (lowercase, hyphenated) that this
+    /// service hands out, so another spelling of the same UUID stays unknown, as in the log.
+    pub fn key(id: &str) -> Option<u128> {
+        let uuid = uuid::Uuid::try_parse(id).ok()?;
+        let mut canonical = [0u8; uuid::fmt::Hyphenated::LENGTH];
+        (uuid.hyphenated().encode_lower(&mut canonical) == id).then_some(uuid.as_u128())
+    }
+
     /// Remembers a prediction.
-    pub fn insert(&self, id: String, summary: PredictionSummary) {
+    pub fn insert(&self, id: uuid::Uuid, summary: Arc<PredictionSummary>) {
+        self.insert_many(std::iter::once((id, summary)));
+    }
+
+    /// Remembers several predictions under one lock.
+    pub fn insert_many(
+        &self,
+        entries: impl IntoIterator<Item = (uuid::Uuid, Arc<PredictionSummary>)>,
+    ) {
         let mut guard = self.inner.lock().expect("recent-predictions lock");
         let (map, order) = &mut *guard;
-        if map.insert(id.clone(), Arc::new(summary)).is_none() {
-            order.push_back(id);
+        for (id, summary) in entries {
+            let key = id.as_u128();
+            if map.insert(key, summary).is_none() {
+                order.push_back(key);
+            }
         }
         while order.len() > self.capacity {
             if let Some(old) = order.pop_front() {
@@ -76,11 +96,12 @@ impl RecentPredictions {
 
     /// A remembered prediction.
     pub fn get(&self, id: &str) -> Option<Arc<PredictionSummary>> {
+        let key = Self::key(id)?;
         self.inner
             .lock()
             .expect("recent-predictions lock")
             .0
-            .get(id)
+            .get(&key)
             .cloned()
     }
 }
@@ -137,8 +158,8 @@ impl FeedbackIndex {
     }
 }
 
-/// Everything handlers share. Cheap to clone.
-#[derive(Clone)]
+/// Everything handlers share, behind one `Arc` (handlers and middleware get
+/// `Arc<AppState>`, so a request clones one pointer, not every field).
 pub struct AppState {
     /// Settings.
     pub settings: Arc<Settings>,
@@ -151,7 +172,7 @@ pub struct AppState {
     /// The served model, if any.
     pub model: Arc<ArcSwapOption<ServedModel>>,
     /// Metrics.
-    pub metrics: Metrics,
+    pub metrics: Arc<Metrics>,
     /// The prediction log.
     pub prediction_log: Arc<PredictionLog>,
     /// The feedback log.
@@ -200,7 +221,7 @@ impl AppState {
                 if p.prediction_id == wanted {
                     found = Some(PredictionSummary {
                         text: p.text,
-                        model_version: p.model_version,
+                        model_version: p.model_version.into(),
                         risk_score: p.risk_score,
                     });
                 }
@@ -210,8 +231,13 @@ impl AppState {
         .await
         .ok()
         .flatten()?;
-        self.recent.insert(id.to_string(), found.clone());
-        self.recent.get(id)
+        let found = Arc::new(found);
+        // Ids this service did not hand out are not cached; they are rare and stay findable.
+        if let Some(key) = RecentPredictions::key(id) {
+            self.recent
+                .insert(uuid::Uuid::from_u128(key), found.clone());
+        }
+        Some(found)
     }
 }
 
@@ -259,7 +285,7 @@ impl AppState {
             .production
             .ok_or(ReloadError::NoProduction)?
             .to_string();
-        let current = self.served().map(|s| s.version.clone());
+        let current = self.served().map(|s| s.version.to_string());
         if current.as_deref() == Some(wanted.as_str()) {
             return Ok(ReloadOutcome::Unchanged(wanted));
         }
@@ -279,7 +305,7 @@ impl AppState {
         match loaded {
             Ok(bundle) => {
                 let served = ServedModel {
-                    version: wanted.clone(),
+                    version: wanted.as_str().into(),
                     model: bundle.model,
                     manifest: bundle.manifest,
                     metrics: bundle.metrics,

@@ -7,6 +7,8 @@
 //!   true label. Labels only ever come from feedback.
 //! - [`PredictionLog`] appends predictions from a background thread through a bounded queue:
 //!   logging never slows a prediction, and what does not fit is dropped and counted.
+//!   [`PredictionLine`] logs a prediction from borrowed values, in the same format, without
+//!   building a record.
 //! - [`FeedbackLog`] is durable before it acknowledges: appends are group-committed, and
 //!   [`FeedbackLog::append`] returns only after the `fsync` that covers its record.
 //! - [`read_records`] streams every file of a log directory, skipping (and counting) torn or
@@ -19,12 +21,15 @@
 #![deny(missing_docs)]
 
 mod export;
+pub mod json;
+mod line;
 mod log;
 mod read;
 mod record;
 
 pub use export::{export_prod_data, ExportStats, PROD_DATA_COLUMNS};
-pub use log::{FeedbackLog, LogStats, PredictionLog};
+pub use line::PredictionLine;
+pub use log::{EncodedPrediction, FeedbackLog, LogStats, PredictionLog};
 pub use read::{read_lines, read_records, ReadStats, Record};
 pub use record::{FeedbackRecord, PredictionRecord, SCHEMA_VERSION};
 

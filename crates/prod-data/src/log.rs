@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+use crate::line::{write_record, PredictionLine};
 use crate::{Error, FeedbackRecord, PredictionRecord};
 
 /// Counters of one log, shared with the metrics endpoint.
@@ -62,8 +63,22 @@ enum PredictionMsg {
     Flush(SyncSender<()>),
 }
 
+/// A prediction log line, serialised ahead of [`PredictionLog::log_encoded`] (for example on
+/// the thread that scored it).
+#[derive(Debug, Clone)]
+pub struct EncodedPrediction(Vec<u8>);
+
+impl PredictionLine<'_> {
+    /// Serialises the line for [`PredictionLog::log_encoded`].
+    pub fn encode(&self) -> EncodedPrediction {
+        let mut line = Vec::new();
+        self.write_to(&mut line);
+        EncodedPrediction(line)
+    }
+}
+
 /// The prediction log: records are serialised on the caller's thread and written in batches by
-/// a background thread. [`PredictionLog::log`] never blocks.
+/// a background thread. Logging never blocks.
 #[derive(Debug)]
 pub struct PredictionLog {
     sender: Option<SyncSender<PredictionMsg>>,
@@ -95,10 +110,24 @@ impl PredictionLog {
 
     /// Queues a record; returns false (and counts a drop) when the queue is full.
     pub fn log(&self, record: &PredictionRecord) -> bool {
+        let mut line = Vec::new();
+        write_record(&mut line, record);
+        self.log_encoded(EncodedPrediction(line))
+    }
+
+    /// Queues a prediction without building a [`PredictionRecord`]; the same line as
+    /// [`PredictionLog::log`] writes for the same values.
+    pub fn log_line(&self, line: &PredictionLine<'_>) -> bool {
+        self.log_encoded(line.encode())
+    }
+
+    /// Queues a serialised prediction; returns false (and counts a drop) when the queue is
+    /// full.
+    pub fn log_encoded(&self, line: EncodedPrediction) -> bool {
         let Some(sender) = &self.sender else {
             return false;
         };
-        match sender.try_send(PredictionMsg::Record(to_line(record))) {
+        match sender.try_send(PredictionMsg::Record(line.0)) {
             Ok(()) => true,
             Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {
                 self.stats.dropped.fetch_add(1, Ordering::Relaxed);

@@ -1,5 +1,7 @@
 //! `/admin/*`: bearer-token protected operations.
 
+use std::sync::Arc;
+
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -41,7 +43,7 @@ pub fn authorize(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> 
 /// `POST /admin/reload`: load the registry's production model now.
 #[tracing::instrument(name = "admin_reload", skip_all)]
 pub async fn reload(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     headers: HeaderMap,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     authorize(&state, &headers)?;
@@ -64,7 +66,7 @@ pub async fn reload(
                 "{e}; still serving {}",
                 state
                     .served()
-                    .map_or("nothing".to_string(), |s| s.version.clone())
+                    .map_or("nothing".to_string(), |s| s.version.to_string())
             ),
         )),
         Err(e) => Err(ApiError::internal("reload failed", e)),
@@ -74,7 +76,7 @@ pub async fn reload(
 /// `GET /admin/export/prod_data.csv`: predictions joined with their latest feedback label.
 #[tracing::instrument(name = "admin_export", skip_all)]
 pub async fn export_prod_data(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     authorize(&state, &headers)?;

@@ -1,5 +1,7 @@
 //! `POST /feedback`: labels from people and agents, durable before they are acknowledged.
 
+use std::sync::Arc;
+
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
@@ -38,7 +40,7 @@ pub struct FeedbackRequest {
 /// record with 200; a changed label is stored as a new record (the latest wins).
 #[tracing::instrument(name = "feedback", skip_all)]
 pub async fn feedback(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     ApiJson(request): ApiJson<FeedbackRequest>,
 ) -> Result<(StatusCode, Json<FeedbackRecord>), ApiError> {
     let label: Label = request
@@ -84,7 +86,7 @@ pub async fn feedback(
                         })?;
                         (
                             found.text.clone(),
-                            Some(found.model_version.clone()),
+                            Some(found.model_version.to_string()),
                             Some(found.risk_score),
                         )
                     }

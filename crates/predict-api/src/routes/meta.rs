@@ -1,5 +1,7 @@
 //! Health, readiness, model information, metrics and API documentation.
 
+use std::sync::Arc;
+
 use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
@@ -19,19 +21,23 @@ pub async fn health() -> Json<serde_json::Value> {
 }
 
 /// `GET /ready`: a verified model is loaded.
-pub async fn ready(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
+pub async fn ready(
+    State(state): State<Arc<AppState>>,
+) -> Result<Json<serde_json::Value>, ApiError> {
     let served = state.served().ok_or_else(ApiError::no_model)?;
     Ok(Json(
-        json!({"status": "ready", "model_version": served.version}),
+        json!({"status": "ready", "model_version": &*served.version}),
     ))
 }
 
 /// `GET /model`: the served model's version, metrics, threshold, training time and data.
-pub async fn model(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
+pub async fn model(
+    State(state): State<Arc<AppState>>,
+) -> Result<Json<serde_json::Value>, ApiError> {
     let served = state.served().ok_or_else(ApiError::no_model)?;
     let m = &served.manifest;
     Ok(Json(json!({
-        "model_version": served.version,
+        "model_version": &*served.version,
         "threshold": m.threshold,
         "trained_at": m.created_at,
         "loaded_at": served.loaded_at,
@@ -44,7 +50,7 @@ pub async fn model(State(state): State<AppState>) -> Result<Json<serde_json::Val
 }
 
 /// `GET /metrics`: Prometheus text format.
-pub async fn metrics(State(state): State<AppState>) -> Response {
+pub async fn metrics(State(state): State<Arc<AppState>>) -> Response {
     let body = state
         .metrics
         .render(&state.prediction_log.stats(), &state.feedback_log.stats());

@@ -179,3 +179,43 @@ async fn metrics_are_valid_prometheus_text_with_the_service_series() {
         _ => eprintln!("note: promtool is not installed; skipped `promtool check metrics`"),
     }
 }
+
+/// Requests are labelled by route: every route of the router by its path (whatever the
+/// method and status), anything else as `unmatched`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_are_labelled_by_route() {
+    let app = spawn_app().await;
+    for route in predict_api::metrics::ROUTES {
+        for response in [app.get(route).await, app.post_json(route, &json!({})).await] {
+            let status = response.status().as_u16();
+            let body = response.text().await.unwrap();
+            assert!(
+                !(status == 404 && body.contains("\"not_found\"")),
+                "{route} is not routed: {body}"
+            );
+        }
+    }
+    let _ = app.get("/predict/").await;
+    let _ = app.get("/Predict").await;
+    let text = app.metrics().await;
+    assert_eq!(
+        value_of(
+            &text,
+            r#"http_requests_total{method="GET",route="/predict",status="405"}"#
+        ),
+        1.0
+    );
+    assert_eq!(
+        value_of(
+            &text,
+            r#"http_requests_total{method="GET",route="unmatched",status="404"}"#
+        ),
+        2.0
+    );
+    for route in predict_api::metrics::ROUTES {
+        assert!(
+            text.contains(&format!(r#"route="{route}""#)),
+            "no series for {route}:\n{text}"
+        );
+    }
+}

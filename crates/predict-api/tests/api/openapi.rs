@@ -47,6 +47,11 @@ const ROUTES: [(&str, &str); 11] = [
     ("/docs", "get"),
 ];
 
+#[test]
+fn the_request_metrics_know_every_route() {
+    assert_eq!(ROUTES.map(|(path, _)| path), predict_api::metrics::ROUTES);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn openapi_documents_every_route() {
     let app = spawn_app().await;
