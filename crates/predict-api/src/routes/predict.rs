@@ -269,20 +269,7 @@ pub async fn predict(
 ) -> Result<Response, ApiError> {
     validate_text(&request.text, state.settings.max_text_chars)?;
     let served = state.served().ok_or_else(ApiError::no_model)?;
-    let scored = score(&state, &served, &request.text);
-    let mut body = Vec::with_capacity(512);
-    PredictResponseRef::new(
-        &scored,
-        request.id.as_deref(),
-        served.model.threshold(),
-        &served.version,
-    )
-    .write_to(&mut body);
-    state.metrics.observe_prediction(
-        scored.prediction.label.as_str(),
-        scored.risk_level,
-        scored.prediction.score,
-    );
+    let (scored, body) = answer(&state, &served, &request);
     state
         .prediction_log
         .log_encoded(log_line(&state, &served, &request, &scored));
@@ -290,6 +277,25 @@ pub async fn predict(
         .recent
         .insert(scored.id, summary(request, &served, &scored));
     Ok(json_response(body))
+}
+
+/// Scores a validated message, writes its JSON answer and counts it in the metrics.
+fn answer(state: &AppState, served: &ServedModel, request: &PredictRequest) -> (Scored, Vec<u8>) {
+    let scored = score(state, served, &request.text);
+    let mut json = Vec::with_capacity(512);
+    PredictResponseRef::new(
+        &scored,
+        request.id.as_deref(),
+        served.model.threshold(),
+        &served.version,
+    )
+    .write_to(&mut json);
+    state.metrics.observe_prediction(
+        scored.prediction.label.as_str(),
+        scored.risk_level,
+        scored.prediction.score,
+    );
+    (scored, json)
 }
 
 /// A batch of messages. Items stay unparsed until each is scored, in parallel; a malformed
@@ -453,20 +459,7 @@ fn score_items(
                     }
                 }
             };
-            let scored = score(state, served, &request.text);
-            let mut json = Vec::with_capacity(384);
-            PredictResponseRef::new(
-                &scored,
-                request.id.as_deref(),
-                served.model.threshold(),
-                &served.version,
-            )
-            .write_to(&mut json);
-            state.metrics.observe_prediction(
-                scored.prediction.label.as_str(),
-                scored.risk_level,
-                scored.prediction.score,
-            );
+            let (scored, json) = answer(state, served, &request);
             let line = log_line(state, served, &request, &scored);
             ItemOutcome {
                 json,
