@@ -108,6 +108,14 @@ impl Scored {
     }
 }
 
+/// A new prediction id (time-ordered) and its canonical text.
+fn new_prediction_id() -> (uuid::Uuid, [u8; uuid::fmt::Hyphenated::LENGTH]) {
+    let id = uuid::Uuid::now_v7();
+    let mut id_text = [0u8; uuid::fmt::Hyphenated::LENGTH];
+    id.hyphenated().encode_lower(&mut id_text);
+    (id, id_text)
+}
+
 /// Scores one validated message with one model (no logging).
 fn score(state: &AppState, served: &ServedModel, text: &str) -> Scored {
     let started = Instant::now();
@@ -115,9 +123,7 @@ fn score(state: &AppState, served: &ServedModel, text: &str) -> Scored {
         .model
         .predict_explained(text, state.settings.top_terms);
     let latency_us = started.elapsed().as_micros() as u64;
-    let id = uuid::Uuid::now_v7();
-    let mut id_text = [0u8; uuid::fmt::Hyphenated::LENGTH];
-    id.hyphenated().encode_lower(&mut id_text);
+    let (id, id_text) = new_prediction_id();
     Scored {
         id,
         id_text,
@@ -551,9 +557,7 @@ mod tests {
     use super::*;
 
     fn scored(label: text_model::Label, terms: &[(&str, f64)]) -> Scored {
-        let id = uuid::Uuid::now_v7();
-        let mut id_text = [0u8; uuid::fmt::Hyphenated::LENGTH];
-        id.hyphenated().encode_lower(&mut id_text);
+        let (id, id_text) = new_prediction_id();
         Scored {
             id,
             id_text,
