@@ -1,11 +1,11 @@
 use std::fs::{File, OpenOptions};
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TrySendError};
-use std::sync::Arc;
+use std::sync::mpsc::{self, Receiver, SyncSender};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::line::{write_record, PredictionLine};
 use crate::{Error, FeedbackRecord, PredictionRecord};
@@ -57,12 +57,6 @@ fn to_line<T: serde::Serialize>(record: &T) -> Vec<u8> {
     line
 }
 
-enum PredictionMsg {
-    Record(Vec<u8>),
-    /// Write and fsync everything queued before this message, then answer.
-    Flush(SyncSender<()>),
-}
-
 /// A prediction log line, serialised ahead of [`PredictionLog::log_encoded`] (for example on
 /// the thread that scored it).
 #[derive(Debug, Clone)]
@@ -77,12 +71,44 @@ impl PredictionLine<'_> {
     }
 }
 
-/// The prediction log: records are serialised on the caller's thread and written in batches by
-/// a background thread. Logging never blocks.
+/// The writer thread writes what is queued this often: it is never woken per record.
+const WRITE_EVERY: Duration = Duration::from_millis(50);
+/// ...and fsyncs at least this often while records arrive, so readers (the drift monitor) lag
+/// by a fraction of a second, not by a batch size.
+const SYNC_EVERY: Duration = Duration::from_millis(200);
+
+/// Records waiting for the writer thread.
+#[derive(Debug, Default)]
+struct Queue {
+    /// Serialised lines, back to back.
+    lines: Vec<u8>,
+    records: usize,
+    /// Callers of [`PredictionLog::flush`], answered after the fsync that covers them.
+    flush_waiters: Vec<SyncSender<()>>,
+    closed: bool,
+}
+
+#[derive(Debug)]
+struct Shared {
+    queue: Mutex<Queue>,
+    capacity: usize,
+    stats: Arc<LogStats>,
+}
+
+impl Shared {
+    fn queue(&self) -> MutexGuard<'_, Queue> {
+        // A panic while holding the lock leaves whole lines behind: keep using them.
+        self.queue.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// The prediction log: records are serialised on the caller's thread, appended to an
+/// in-memory queue, and written in batches by a background thread that wakes on a timer.
+/// Logging never blocks and never wakes a thread (a wake per record would cost more than
+/// the record), so a request pays a copy into the queue and nothing else.
 #[derive(Debug)]
 pub struct PredictionLog {
-    sender: Option<SyncSender<PredictionMsg>>,
-    stats: Arc<LogStats>,
+    shared: Arc<Shared>,
     thread: Option<JoinHandle<()>>,
     path: PathBuf,
 }
@@ -92,17 +118,19 @@ impl PredictionLog {
     pub fn open(data_dir: &Path, instance: &str, capacity: usize) -> Result<PredictionLog, Error> {
         let (file, path) =
             create_log_file(&crate::predictions_dir(data_dir), "predictions", instance)?;
-        let (sender, receiver) = mpsc::sync_channel(capacity.max(1));
-        let stats = Arc::new(LogStats::default());
-        let thread_stats = stats.clone();
+        let shared = Arc::new(Shared {
+            queue: Mutex::default(),
+            capacity: capacity.max(1),
+            stats: Arc::new(LogStats::default()),
+        });
+        let thread_shared = shared.clone();
         let thread_path = path.clone();
         let thread = std::thread::Builder::new()
             .name("prediction-log".into())
-            .spawn(move || prediction_writer(file, &thread_path, receiver, &thread_stats))
+            .spawn(move || prediction_writer(file, &thread_path, &thread_shared))
             .map_err(Error::io("start writer thread for", &path))?;
         Ok(PredictionLog {
-            sender: Some(sender),
-            stats,
+            shared,
             thread: Some(thread),
             path,
         })
@@ -122,33 +150,34 @@ impl PredictionLog {
     }
 
     /// Queues a serialised prediction; returns false (and counts a drop) when the queue is
-    /// full.
+    /// full or the log is closing.
     pub fn log_encoded(&self, line: EncodedPrediction) -> bool {
-        let Some(sender) = &self.sender else {
+        let mut queue = self.shared.queue();
+        if queue.records >= self.shared.capacity || queue.closed {
+            drop(queue);
+            self.shared.stats.dropped.fetch_add(1, Ordering::Relaxed);
             return false;
-        };
-        match sender.try_send(PredictionMsg::Record(line.0)) {
-            Ok(()) => true,
-            Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {
-                self.stats.dropped.fetch_add(1, Ordering::Relaxed);
-                false
-            }
         }
+        queue.lines.extend_from_slice(&line.0);
+        queue.records += 1;
+        true
     }
 
     /// Blocks until everything queued so far is written and fsynced.
     pub fn flush(&self) {
-        if let Some(sender) = &self.sender {
-            let (tx, rx) = mpsc::sync_channel(1);
-            if sender.send(PredictionMsg::Flush(tx)).is_ok() {
-                let _ = rx.recv();
-            }
-        }
+        let Some(thread) = &self.thread else {
+            return;
+        };
+        let (tx, rx) = mpsc::sync_channel(1);
+        self.shared.queue().flush_waiters.push(tx);
+        thread.thread().unpark();
+        // An error means the writer is gone, and with it anything it could still write.
+        let _ = rx.recv();
     }
 
     /// The counters.
     pub fn stats(&self) -> Arc<LogStats> {
-        self.stats.clone()
+        self.shared.stats.clone()
     }
 
     /// This instance's log file.
@@ -160,74 +189,72 @@ impl PredictionLog {
 impl Drop for PredictionLog {
     /// Drains the queue, fsyncs and stops the writer.
     fn drop(&mut self) {
-        self.sender.take();
+        self.shared.queue().closed = true;
         if let Some(thread) = self.thread.take() {
+            thread.thread().unpark();
             let _ = thread.join();
         }
     }
 }
 
-fn prediction_writer(file: File, path: &Path, receiver: Receiver<PredictionMsg>, stats: &LogStats) {
-    let mut out = BufWriter::with_capacity(1 << 16, file);
-    let mut pending = 0u64;
-    let write = |out: &mut BufWriter<File>, line: &[u8]| -> bool {
-        if let Err(e) = out.write_all(line) {
-            stats.errors.fetch_add(1, Ordering::Relaxed);
-            tracing::error!(path = %path.display(), error = %e, "prediction log write failed");
-            return false;
-        }
-        true
-    };
-    let sync = |out: &mut BufWriter<File>, pending: &mut u64| {
-        match out.flush().and_then(|()| out.get_ref().sync_data()) {
-            Ok(()) => {
-                stats.written.fetch_add(*pending, Ordering::Relaxed);
-            }
-            Err(e) => {
-                stats.errors.fetch_add(1, Ordering::Relaxed);
-                tracing::error!(path = %path.display(), error = %e, "prediction log fsync failed");
-            }
-        }
-        *pending = 0;
-    };
-    // Records reach the disk within SYNC_EVERY even under steady traffic, so readers (the
-    // drift monitor) lag by a fraction of a second, not by a batch size.
-    const SYNC_EVERY: Duration = Duration::from_millis(200);
-    let mut last_sync = std::time::Instant::now();
+fn prediction_writer(mut file: File, path: &Path, shared: &Shared) {
+    let stats = &shared.stats;
+    let mut batch = Vec::new();
+    let mut unsynced = 0u64;
+    let mut last_sync = Instant::now();
     loop {
-        // Batch: block for the first message, then take whatever else is already queued.
-        let first = match receiver.recv_timeout(SYNC_EVERY) {
-            Ok(msg) => msg,
-            Err(RecvTimeoutError::Timeout) => {
-                if pending > 0 {
-                    sync(&mut out, &mut pending);
-                    last_sync = std::time::Instant::now();
-                }
-                continue;
-            }
-            Err(RecvTimeoutError::Disconnected) => break,
+        // Woken early only by flush() and drop(); spurious wake-ups are harmless.
+        std::thread::park_timeout(WRITE_EVERY);
+        let (records, flush_waiters, closed) = {
+            let mut queue = shared.queue();
+            std::mem::swap(&mut queue.lines, &mut batch);
+            let records = std::mem::take(&mut queue.records);
+            (
+                records,
+                std::mem::take(&mut queue.flush_waiters),
+                queue.closed,
+            )
         };
-        let mut flush_waiters = Vec::new();
-        for msg in std::iter::once(first).chain(receiver.try_iter().take(4096)) {
-            match msg {
-                PredictionMsg::Record(line) => {
-                    if write(&mut out, &line) {
-                        pending += 1;
-                    }
+        if records > 0 {
+            match file.write_all(&batch) {
+                Ok(()) => unsynced += records as u64,
+                Err(e) => {
+                    stats.errors.fetch_add(1, Ordering::Relaxed);
+                    tracing::error!(path = %path.display(), error = %e, "prediction log write failed");
                 }
-                PredictionMsg::Flush(done) => flush_waiters.push(done),
             }
         }
-        if !flush_waiters.is_empty() || pending >= 4096 || last_sync.elapsed() >= SYNC_EVERY {
-            sync(&mut out, &mut pending);
-            last_sync = std::time::Instant::now();
+        // The next swap hands this buffer back to the callers: keep its memory unless a burst
+        // made it large.
+        batch.clear();
+        if batch.capacity() > MAX_KEPT_BUFFER {
+            batch = Vec::new();
+        }
+        let sync_due = unsynced > 0 && last_sync.elapsed() >= SYNC_EVERY;
+        if sync_due || !flush_waiters.is_empty() || closed {
+            match file.sync_data() {
+                Ok(()) => {
+                    stats.written.fetch_add(unsynced, Ordering::Relaxed);
+                }
+                Err(e) => {
+                    stats.errors.fetch_add(1, Ordering::Relaxed);
+                    tracing::error!(path = %path.display(), error = %e, "prediction log fsync failed");
+                }
+            }
+            unsynced = 0;
+            last_sync = Instant::now();
         }
         for done in flush_waiters {
             let _ = done.send(());
         }
+        if closed {
+            return;
+        }
     }
-    sync(&mut out, &mut pending);
 }
+
+/// The largest queue buffer the writer keeps for reuse (bytes).
+const MAX_KEPT_BUFFER: usize = 8 << 20;
 
 type FeedbackJob = (Vec<u8>, SyncSender<Result<(), String>>);
 
