@@ -124,9 +124,8 @@ def main():
           f"{mib('rss_27k_kib'):.1f} / {mib('hwm_27k_kib'):.1f} MiB | {mib('rss_27k_kib') / TARGET_RSS_MIB:.2f} of budget | - | "
           f"{len(rss)} | `batch.py --items 1000 --runs 25 --warmup 0` |")
         variants = {
-            "mmap-threshold": f"same {terms}-term model, env `MALLOC_MMAP_THRESHOLD_=131072` (glibc)",
-            "cjk-bigram": f"{models.get('bigram', {}).get('n_features', '?')}-term model trained with "
-                          "`FRAUDLOOP_TRAINER_TOKENIZER__CJK=bigram` (no jieba dictionary)",
+            "cjk-jieba": f"{models.get('jieba', {}).get('n_features', '?')}-term model trained with "
+                         "`FRAUDLOOP_TRAINER_TOKENIZER__CJK=jieba` (loads the jieba dictionary)",
         }
         for key, label in variants.items():
             vr = [r for r in rss_all if r.get("variant") == key]

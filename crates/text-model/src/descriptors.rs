@@ -1,8 +1,8 @@
 //! Per-message descriptors: the numeric columns the drift monitor compares between the
 //! training reference and production.
 
+use crate::charclass;
 use crate::normalize::Normalized;
-use crate::tokenize::is_cjk;
 
 /// Descriptor column names, in the order of [`TextDescriptors::values`].
 pub const DESCRIPTOR_COLUMNS: [&str; 11] = [
@@ -51,31 +51,45 @@ impl TextDescriptors {
     pub fn compute(raw: &str, normalized: &Normalized, word_count: usize, oov_rate: f64) -> Self {
         let (mut chars, mut non_space, mut letters, mut upper, mut digits, mut cjk, mut bangs) =
             (0u32, 0u32, 0u32, 0u32, 0u32, 0u32, 0u32);
-        // ASCII and CJK first: they are nearly every character, and need no Unicode tables.
-        for c in raw.chars() {
+        // Lead bytes only: ASCII and the common CJK ideographs need no decoding.
+        let bytes = raw.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
             chars += 1;
-            if c.is_ascii() {
-                if c.is_ascii_whitespace() || c == '\x0b' {
+            let b = bytes[i];
+            if b < 0x80 {
+                i += 1;
+                if b.is_ascii_whitespace() || b == 0x0B {
                     continue;
                 }
                 non_space += 1;
-                if c.is_ascii_alphabetic() {
+                if b.is_ascii_alphabetic() {
                     letters += 1;
-                    upper += u32::from(c.is_ascii_uppercase());
-                } else if c.is_ascii_digit() {
+                    upper += u32::from(b.is_ascii_uppercase());
+                } else if b.is_ascii_digit() {
                     digits += 1;
-                } else if c == '!' {
+                } else if b == b'!' {
                     bangs += 1;
                 }
-            } else if is_cjk(c) {
+            } else if (0xE5..=0xE9).contains(&b) {
+                // U+5000..U+9FFF: CJK ideographs.
+                i += 3;
                 non_space += 1;
                 cjk += 1;
-            } else if !c.is_whitespace() {
+            } else {
+                let c = raw[i..].chars().next().unwrap_or_default();
+                i += c.len_utf8();
+                let flags = charclass::flags(c);
+                if flags & charclass::WHITESPACE != 0 {
+                    continue;
+                }
                 non_space += 1;
-                if c.is_alphabetic() {
+                if flags & charclass::CJK != 0 {
+                    cjk += 1;
+                } else if flags & charclass::ALPHABETIC != 0 {
                     letters += 1;
-                    upper += u32::from(c.is_uppercase());
-                } else if c.is_numeric() {
+                    upper += u32::from(flags & charclass::UPPERCASE != 0);
+                } else if flags & charclass::NUMERIC != 0 {
                     digits += 1;
                 } else if c == '！' {
                     bangs += 1;

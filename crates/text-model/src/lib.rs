@@ -35,6 +35,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod charclass;
 mod descriptors;
 mod error;
 mod label;
@@ -45,6 +46,7 @@ pub mod normalize;
 pub mod tfidf;
 pub mod tokenize;
 mod training;
+mod u64map;
 
 pub use descriptors::{TextDescriptors, DESCRIPTOR_COLUMNS};
 pub use error::Error;

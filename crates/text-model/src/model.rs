@@ -92,22 +92,12 @@ impl FraudModel {
         let tokenized = tokenize(text, self.vectorizer.tokenizer_config());
         let Vectorized { vector, oov_rate } = self.vectorizer.vectorize(&tokenized);
         let score = self.classifier.probability(&vector.indices, &vector.values);
-        let coefficients = self.classifier.coefficients();
-        let mut contributions: Vec<(usize, f64)> = vector
-            .indices
-            .iter()
-            .zip(&vector.values)
-            .map(|(&i, &v)| (i, v * coefficients[i]))
-            .collect();
-        // Largest absolute contribution first; ties by feature so explanations are stable.
-        let order = |a: &(usize, f64), b: &(usize, f64)| {
-            b.1.abs().total_cmp(&a.1.abs()).then(a.0.cmp(&b.0))
-        };
-        if contributions.len() > top_k {
-            contributions.select_nth_unstable_by(top_k, order);
-            contributions.truncate(top_k);
-        }
-        contributions.sort_unstable_by(order);
+        let contributions = top_contributions(
+            &vector.indices,
+            &vector.values,
+            self.classifier.coefficients(),
+            top_k,
+        );
         let top_terms = contributions
             .into_iter()
             .map(|(i, weight)| TermContribution {
@@ -133,5 +123,75 @@ impl FraudModel {
     pub fn score(&self, text: &str) -> f64 {
         let (vector, _) = self.vectorizer.transform(text);
         self.classifier.probability(&vector.indices, &vector.values)
+    }
+}
+
+/// The `top_k` largest `|value × coefficient|` of a vector, largest first; ties by feature, so
+/// explanations are stable. One pass with a small sorted buffer: most entries cost a single
+/// comparison with the buffer's last.
+fn top_contributions(
+    indices: &[usize],
+    values: &[f64],
+    coefficients: &[f64],
+    top_k: usize,
+) -> Vec<(usize, f64)> {
+    // Is `a` ranked before `b`?
+    let before = |a: &(usize, f64), b: &(usize, f64)| {
+        b.1.abs().total_cmp(&a.1.abs()).then(a.0.cmp(&b.0)) == std::cmp::Ordering::Less
+    };
+    let mut top: Vec<(usize, f64)> = Vec::with_capacity(top_k + 1);
+    if top_k == 0 {
+        return top;
+    }
+    for (&i, &v) in indices.iter().zip(values) {
+        let entry = (i, v * coefficients[i]);
+        if top.len() == top_k && !before(&entry, &top[top_k - 1]) {
+            continue;
+        }
+        let at = top.partition_point(|held| before(held, &entry));
+        top.insert(at, entry);
+        top.truncate(top_k);
+    }
+    top
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn top_contributions_are_a_full_sort_cut_short() {
+        let mut state = 0x9e37_79b9u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let coefficients: Vec<f64> = (0..500)
+            .map(|_| (next() % 2001) as f64 / 1000.0 - 1.0)
+            .collect();
+        for round in 0..200 {
+            let n = (next() % 300) as usize;
+            let mut indices: Vec<usize> = (0..500).collect();
+            indices.rotate_left(round);
+            indices.truncate(n);
+            // Repeated values make ties, which the feature index must break.
+            let values: Vec<f64> = (0..n).map(|_| (next() % 4) as f64 * 0.25).collect();
+            let mut all: Vec<(usize, f64)> = indices
+                .iter()
+                .zip(&values)
+                .map(|(&i, &v)| (i, v * coefficients[i]))
+                .collect();
+            all.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()).then(a.0.cmp(&b.0)));
+            for k in [0, 1, 5, 17, 400] {
+                let expected = &all[..k.min(all.len())];
+                assert_eq!(
+                    top_contributions(&indices, &values, &coefficients, k),
+                    expected,
+                    "round {round}, k {k}"
+                );
+            }
+        }
     }
 }

@@ -95,7 +95,7 @@ const PHONE_PATTERN: &str = r"\+?\(?\d[\d\s().-]{6,}\d";
 /// message costs bounded work) and the characters of the result.
 pub fn normalize(raw: &str, max_chars: usize) -> Normalized {
     let capped = cap_chars(raw, max_chars.saturating_mul(2));
-    let without_html: Cow<'_, str> = if capped.bytes().any(|b| b == b'<' || b == b'&') {
+    let without_html: Cow<'_, str> = if memchr::memchr2(b'<', b'&', capped.as_bytes()).is_some() {
         Cow::Owned(strip_html(capped))
     } else {
         Cow::Borrowed(capped)
@@ -145,21 +145,21 @@ pub fn normalize(raw: &str, max_chars: usize) -> Normalized {
 }
 
 /// Words separated by single spaces, as `split_whitespace` and `join(" ")` give them, in one
-/// pass over the bytes: only lead bytes of non-ASCII whitespace (U+0085, U+00A0, U+1680,
-/// U+2000..U+205F, U+3000) need a decoded character.
+/// pass that looks at lead bytes only: just the lead bytes of non-ASCII whitespace (U+0085,
+/// U+00A0, U+1680, U+2000..U+205F, U+3000) need a decoded character.
 fn fold_whitespace(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = String::with_capacity(text.len());
     let mut word_start = None;
     let mut i = 0;
     while i < bytes.len() {
-        let (width, space) = match bytes[i] {
-            b if b < 0x80 => (1, b.is_ascii_whitespace() || b == 0x0B),
-            0xC2 | 0xE1 | 0xE2 | 0xE3 => {
+        let (width, space) = match WHITESPACE_STEP[bytes[i] as usize] {
+            ASCII_SPACE => (1, true),
+            DECODE => {
                 let c = text[i..].chars().next().unwrap_or_default();
                 (c.len_utf8(), c.is_whitespace())
             }
-            _ => (1, false),
+            width => (width as usize, false),
         };
         match (space, word_start) {
             (true, Some(start)) => {
@@ -183,6 +183,30 @@ fn fold_whitespace(text: &str) -> String {
     out
 }
 
+const ASCII_SPACE: u8 = 0;
+const DECODE: u8 = 0xFF;
+
+/// Per lead byte, for [`fold_whitespace`]: `ASCII_SPACE`, `DECODE` (the lead bytes of U+0085,
+/// U+00A0, U+1680, U+2000..U+205F and U+3000, which need the character), or the width of a
+/// character that is not whitespace.
+static WHITESPACE_STEP: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = match b as u8 {
+            b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ' => ASCII_SPACE,
+            0xC2 | 0xE1 | 0xE2 | 0xE3 => DECODE,
+            0x00..=0x7F => 1,
+            // Continuation bytes are never looked at: every step lands on a lead byte.
+            0x80..=0xDF => 2,
+            0xE0..=0xEF => 3,
+            _ => 4,
+        };
+        b += 1;
+    }
+    table
+};
+
 /// NFKC, then lowercase.
 ///
 /// Scoring calls this for every message, and the general path (a quick check, a rewrite and a
@@ -200,16 +224,17 @@ fn nfkc_lowercase(text: &str) -> String {
     while i < bytes.len() {
         // Copy a run that stays as it is in one go: ASCII without capitals, and U+4000..U+9FFF
         // (CJK ideographs and the stable symbols just before them), whose lead bytes are
-        // 0xE4..=0xE9 and whose continuation bytes are 0x80..=0xBF.
-        let run = bytes[i..]
-            .iter()
-            .position(|&b| !COPIED_AS_IS[b as usize])
-            .unwrap_or(bytes.len() - i);
-        if run > 0 {
-            // A run ends on a character boundary: it stops only at an ASCII capital or a
-            // lead byte outside 0xE4..=0xE9.
-            out.push_str(&text[i..i + run]);
-            i += run;
+        // 0xE4..=0xE9; a character's continuation bytes are stepped over, not looked at.
+        let mut end = i;
+        while end < bytes.len() {
+            match UNCHANGED_STEP[bytes[end] as usize] {
+                0 => break,
+                width => end += width as usize,
+            }
+        }
+        if end > i {
+            out.push_str(&text[i..end]);
+            i = end;
             continue;
         }
         match bytes[i] {
@@ -233,13 +258,18 @@ fn nfkc_lowercase(text: &str) -> String {
     out
 }
 
-/// Bytes that [`nfkc_lowercase`] copies unchanged within a run: ASCII except capitals,
-/// continuation bytes, and the lead bytes of U+4000..U+9FFF.
-static COPIED_AS_IS: [bool; 256] = {
-    let mut table = [false; 256];
+/// Per lead byte, for [`nfkc_lowercase`]: the width of a character that NFKC and lowercase
+/// leave alone (ASCII except capitals; U+4000..U+9FFF, lead bytes 0xE4..=0xE9), else 0.
+static UNCHANGED_STEP: [u8; 256] = {
+    let mut table = [0u8; 256];
     let mut b = 0;
     while b < 256 {
-        table[b] = matches!(b, 0x00..=0x40 | 0x5B..=0x7F | 0x80..=0xBF | 0xE4..=0xE9);
+        table[b] = match b as u8 {
+            b'A'..=b'Z' => 0,
+            0x00..=0x7F => 1,
+            0xE4..=0xE9 => 3,
+            _ => 0,
+        };
         b += 1;
     }
     table

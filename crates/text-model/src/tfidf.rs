@@ -11,6 +11,7 @@ use rayon::prelude::*;
 use sprs::{CsMat, TriMat};
 
 use crate::tokenize::{tokenize, Tokenized, TokenizerConfig};
+use crate::u64map::U64Map;
 use crate::Error;
 
 /// Vocabulary and weighting settings.
@@ -312,12 +313,12 @@ pub struct TfidfVectorizer {
 /// keyed by their bytes packed into a `u64`, so scoring hashes integers, not strings.
 #[derive(Debug, Clone, Default)]
 struct TermIndex {
-    short_words: FxHashMap<u64, u32>,
+    short_words: U64Map,
     long_words: FxHashMap<Box<str>, u32>,
     /// Per word id: the feature of the unigram term, or `NONE`.
     unigram_feature: Vec<u32>,
     /// Bigram word ids (`first << 32 | second`) to feature.
-    bigram_feature: FxHashMap<u64, u32>,
+    bigram_feature: U64Map,
     /// Trigram word ids to feature.
     trigram_feature: FxHashMap<[u32; 3], u32>,
 }
@@ -358,8 +359,7 @@ impl TermIndex {
                 1 => &mut index.unigram_feature[key[0] as usize],
                 2 => index
                     .bigram_feature
-                    .entry(bigram_key(key[0], key[1]))
-                    .or_insert(NONE),
+                    .get_or_insert(bigram_key(key[0], key[1]), NONE),
                 _ => index.trigram_feature.entry(key).or_insert(NONE),
             };
             if *slot != NONE {
@@ -379,18 +379,38 @@ impl TermIndex {
         let id = self.unigram_feature.len() as u32;
         self.unigram_feature.push(NONE);
         match packed(word) {
-            Some(key) => self.short_words.insert(key, id),
-            None => self.long_words.insert(word.into(), id),
-        };
+            Some(key) => *self.short_words.get_or_insert(key, id) = id,
+            None => {
+                self.long_words.insert(word.into(), id);
+            }
+        }
         id
     }
 
     fn word(&self, word: &str) -> Option<u32> {
         match packed(word) {
-            Some(key) => self.short_words.get(&key),
-            None => self.long_words.get(word),
+            Some(key) => self.short_words.get(key),
+            None => self.long_words.get(word).copied(),
         }
-        .copied()
+    }
+
+    /// The id of the word at `text[from..to]`; the same as [`TermIndex::word`], but a short
+    /// word away from the end of the text is packed with one unaligned load.
+    #[inline]
+    fn word_at(&self, text: &str, from: usize, to: usize) -> Option<u32> {
+        let len = to - from;
+        if len <= 8 {
+            if let Some(bytes) = text.as_bytes().get(from..from + 8) {
+                let loaded = u64::from_le_bytes(bytes.try_into().expect("eight bytes"));
+                let mask = if len == 8 {
+                    u64::MAX
+                } else {
+                    (1u64 << (8 * len)) - 1
+                };
+                return self.short_words.get(loaded & mask);
+            }
+        }
+        self.word(&text[from..to])
     }
 
     /// The feature of a unigram term; `None` for an unknown word (`NONE`) too.
@@ -404,13 +424,12 @@ impl TermIndex {
     /// The feature of an n-gram term (2 or 3 word ids); `None` if a word is unknown.
     fn ngram(&self, words: &[u32]) -> Option<u32> {
         match *words {
-            [a, b] if a != NONE && b != NONE => self.bigram_feature.get(&bigram_key(a, b)),
+            [a, b] if a != NONE && b != NONE => self.bigram_feature.get(bigram_key(a, b)),
             [a, b, c] if a != NONE && b != NONE && c != NONE => {
-                self.trigram_feature.get(&[a, b, c])
+                self.trigram_feature.get(&[a, b, c]).copied()
             }
             _ => None,
         }
-        .copied()
     }
 }
 
@@ -446,6 +465,8 @@ impl TfidfVectorizer {
             )));
         }
         let index = TermIndex::build(&features)?;
+        // A vectoriser built from stored parts is about to score messages.
+        crate::charclass::build_table();
         Ok(TfidfVectorizer {
             tokenizer,
             features,
@@ -513,9 +534,15 @@ impl TfidfVectorizer {
     /// Vectorises a tokenised message (n-grams are formed here) and measures its OOV rate.
     /// The vector's entries are in order of first occurrence, not sorted by feature.
     pub fn vectorize(&self, tokenized: &Tokenized) -> Vectorized {
+        let text = tokenized.normalized.text.as_str();
         let words: Vec<u32> = tokenized
-            .unigrams()
-            .map(|w| self.index.word(w).unwrap_or(NONE))
+            .spans()
+            .iter()
+            .map(|&(from, to)| {
+                self.index
+                    .word_at(text, from as usize, to as usize)
+                    .unwrap_or(NONE)
+            })
             .collect();
         let mut occurrences: Vec<u32> = Vec::with_capacity(words.len() * 2);
         let mut unknown = 0;

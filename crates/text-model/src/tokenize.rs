@@ -9,6 +9,7 @@ use std::sync::LazyLock;
 use jieba_rs::Jieba;
 use rustc_hash::FxHashSet;
 
+use crate::charclass;
 use crate::normalize::{normalize, Normalized, DEFAULT_MAX_CHARS};
 use crate::Error;
 
@@ -105,23 +106,30 @@ enum Run {
 /// Appends the byte spans of the unigram tokens of an already normalised text to `spans`,
 /// stop words removed. Tokens are slices of the text: scoring allocates no string per token.
 pub fn unigram_spans(normalized: &str, config: &TokenizerConfig, spans: &mut Vec<Span>) {
+    let bytes = normalized.as_bytes();
     let bigrams = config.cjk == CjkMode::Bigram;
     let mut run = Run::Separator;
     let mut start = 0;
     let mut previous = 0;
-    for (i, c) in normalized.char_indices() {
-        let kind = if c.is_ascii() {
-            if c.is_ascii_alphanumeric() || c == '_' {
-                Run::Word
-            } else {
-                Run::Separator
+    let mut i = 0;
+    while i < bytes.len() {
+        // Lead bytes only; ASCII and the common CJK ideographs need no decoding.
+        let (kind, width) = match bytes[i] {
+            b if b < 0x80 => (ASCII_RUN[b as usize], 1),
+            // U+5000..U+9FFF: CJK ideographs (is_cjk).
+            0xE5..=0xE9 => (Run::Cjk, 3),
+            _ => {
+                let c = normalized[i..].chars().next().unwrap_or_default();
+                let flags = charclass::flags(c);
+                let kind = if flags & charclass::CJK != 0 {
+                    Run::Cjk
+                } else if flags & charclass::ALPHANUMERIC != 0 {
+                    Run::Word
+                } else {
+                    Run::Separator
+                };
+                (kind, c.len_utf8())
             }
-        } else if is_cjk(c) {
-            Run::Cjk
-        } else if c.is_alphanumeric() {
-            Run::Word
-        } else {
-            Run::Separator
         };
         if kind != run {
             flush_run(run, normalized, start, i, spans, config);
@@ -129,12 +137,26 @@ pub fn unigram_spans(normalized: &str, config: &TokenizerConfig, spans: &mut Vec
             start = i;
         } else if bigrams && kind == Run::Cjk {
             // Bigrams are emitted as the run goes; a lone character waits for the run's end.
-            spans.push((previous as u32, (i + c.len_utf8()) as u32));
+            spans.push((previous as u32, (i + width) as u32));
         }
         previous = i;
+        i += width;
     }
     flush_run(run, normalized, start, normalized.len(), spans, config);
 }
+
+/// The run an ASCII character belongs to: letters, digits and `_` make words.
+static ASCII_RUN: [Run; 128] = {
+    let mut table = [Run::Separator; 128];
+    let mut b = 0;
+    while b < 128 {
+        if (b as u8).is_ascii_alphanumeric() || b == b'_' as usize {
+            table[b] = Run::Word;
+        }
+        b += 1;
+    }
+    table
+};
 
 /// A token's byte range in its normalised text.
 pub type Span = (u32, u32);
@@ -207,6 +229,11 @@ impl Tokenized {
         self.spans
             .iter()
             .map(|&(from, to)| &self.normalized.text[from as usize..to as usize])
+    }
+
+    /// The unigram tokens as byte ranges of `normalized.text`.
+    pub fn spans(&self) -> &[Span] {
+        &self.spans
     }
 
     /// Number of unigram tokens.
