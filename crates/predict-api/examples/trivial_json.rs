@@ -1,9 +1,9 @@
 //! A trivial axum JSON server: the throughput baseline for `bench/predict/run.sh`.
 //!
 //! One route, `POST /echo`, parses `{"text": String}` with `axum::Json` and answers
-//! `{"len": <chars>}`. Same runtime (tokio multi-thread, default worker count), axum features
-//! and allocator (mimalloc) as predict-api, but no model, middleware, logging or metrics, so it
-//! is the ceiling that an axum JSON handler can reach on this machine.
+//! `{"len": <chars>}`. Same runtime (tokio multi-thread, default worker count) and the same
+//! axum features as predict-api, but no model, middleware, logging or metrics, so it is the
+//! ceiling that an axum JSON handler can reach on this machine.
 //!
 //! ```text
 //! cargo build --release -p predict-api --example trivial_json
@@ -15,11 +15,6 @@ use std::net::SocketAddr;
 use axum::routing::post;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
-
-// The same allocator as predict-api, so the baseline is not slower for a reason predict-api
-// has already avoided.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[derive(Deserialize)]
 struct EchoRequest {

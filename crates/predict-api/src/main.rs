@@ -1,11 +1,6 @@
 use clap::Parser;
 use predict_api::{shutdown_signal, Application, Settings};
 
-// Every request allocates its text several times over (1–4 KiB each, past glibc's per-thread
-// cache); mimalloc serves those from thread-local pages. docs/benchmarks.md §5.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let settings = Settings::parse();
