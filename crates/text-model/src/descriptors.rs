@@ -52,32 +52,24 @@ impl TextDescriptors {
         let (mut chars, mut non_space, mut letters, mut upper, mut digits, mut cjk, mut bangs) =
             (0u32, 0u32, 0u32, 0u32, 0u32, 0u32, 0u32);
         // Lead bytes only: ASCII and the common CJK ideographs need no decoding.
+        let mut ascii = [0u32; 6];
         let bytes = raw.as_bytes();
         let mut i = 0;
         while i < bytes.len() {
-            chars += 1;
             let b = bytes[i];
             if b < 0x80 {
+                // Counted by class here, added up after the loop: no branch per character.
+                ascii[ASCII_CLASS[b as usize] as usize] += 1;
                 i += 1;
-                if b.is_ascii_whitespace() || b == 0x0B {
-                    continue;
-                }
-                non_space += 1;
-                if b.is_ascii_alphabetic() {
-                    letters += 1;
-                    upper += u32::from(b.is_ascii_uppercase());
-                } else if b.is_ascii_digit() {
-                    digits += 1;
-                } else if b == b'!' {
-                    bangs += 1;
-                }
             } else if (0xE5..=0xE9).contains(&b) {
                 // U+5000..U+9FFF: CJK ideographs.
+                chars += 1;
                 i += 3;
                 non_space += 1;
                 cjk += 1;
             } else {
                 let c = raw[i..].chars().next().unwrap_or_default();
+                chars += 1;
                 i += c.len_utf8();
                 let flags = charclass::flags(c);
                 if flags & charclass::WHITESPACE != 0 {
@@ -96,6 +88,14 @@ impl TextDescriptors {
                 }
             }
         }
+        let [spaces, lower, capitals, ascii_digits, ascii_bangs, ascii_other] = ascii;
+        let ascii_non_space = lower + capitals + ascii_digits + ascii_bangs + ascii_other;
+        chars += spaces + ascii_non_space;
+        non_space += ascii_non_space;
+        letters += lower + capitals;
+        upper += capitals;
+        digits += ascii_digits;
+        bangs += ascii_bangs;
         let share = |n: u32, d: u32| if d == 0 { 0.0 } else { n as f64 / d as f64 };
         TextDescriptors {
             length: chars,
@@ -129,6 +129,31 @@ impl TextDescriptors {
         ]
     }
 }
+
+/// The class of an ASCII byte, as an index of the counts in [`TextDescriptors::compute`]:
+/// whitespace, lower-case letter, capital, digit, `!`, anything else.
+static ASCII_CLASS: [u8; 128] = {
+    let mut table = [5u8; 128];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        table[b] = if c.is_ascii_whitespace() || c == 0x0B {
+            0
+        } else if c.is_ascii_lowercase() {
+            1
+        } else if c.is_ascii_uppercase() {
+            2
+        } else if c.is_ascii_digit() {
+            3
+        } else if c == b'!' {
+            4
+        } else {
+            5
+        };
+        b += 1;
+    }
+    table
+};
 
 #[cfg(test)]
 mod tests {

@@ -498,9 +498,27 @@ mod tests {
                 "mail a.b@x.co.uk or see x.co.uk/a?b=1, pay usd 50 or 3 dollars, call (555) 123-4567",
                 "¥58.00 5000元 1,000,000 rmb 12.5k €3 £ 7 bucks +86 138 0013 8000 2-3 days 123456",
                 "www.example.com/path. https://t.co/x) http://中文.com 访问abc.top领取 x@y",
+                "。www.x.com【¥5】ab中cd.com 价格：￥100元 ١٢٣٤٥٦٧٨ ५५५५५५५५ 转账usd5 请拨4008201234",
             ]
             .map(String::from),
         );
+        // Random mixes of placeholder pieces and CJK, kana, other digits and punctuation.
+        let pieces = [
+            "http://", "www.", "@", ".com", ".cn", "usd", "rmb", "元", "万", "$", "¥", "€", "+",
+            "(", ")", "-", ".", ",", " ", "\n", "a", "x", "0", "7", "5", "中", "文", "。", "，",
+            "【", "カ", "々", "〇", "٣", "é", "😀", "/", "_", "%",
+        ];
+        let mut state = 0x1234_5678u64;
+        for _ in 0..3000 {
+            let mut text = String::new();
+            for _ in 0..(state % 30) {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                text.push_str(pieces[(state % pieces.len() as u64) as usize]);
+            }
+            texts.push(text);
+        }
         let mut placeholders = 0;
         for text in &texts {
             let n = norm(text);

@@ -115,7 +115,19 @@ pub fn unigram_spans(normalized: &str, config: &TokenizerConfig, spans: &mut Vec
     while i < bytes.len() {
         // Lead bytes only; ASCII and the common CJK ideographs need no decoding.
         let (kind, width) = match bytes[i] {
-            b if b < 0x80 => (ASCII_RUN[b as usize], 1),
+            b if b < 0x80 => {
+                let kind = ASCII_RUN[b as usize];
+                if kind == run {
+                    // The rest of an ASCII word or gap in one tight loop.
+                    i += 1;
+                    while i < bytes.len() && bytes[i] < 0x80 && ASCII_RUN[bytes[i] as usize] == run
+                    {
+                        i += 1;
+                    }
+                    continue;
+                }
+                (kind, 1)
+            }
             // U+5000..U+9FFF: CJK ideographs (is_cjk).
             0xE5..=0xE9 => (Run::Cjk, 3),
             _ => {
