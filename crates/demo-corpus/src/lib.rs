@@ -370,6 +370,17 @@ pub fn generate(options: &DemoOptions) -> Vec<DemoMessage> {
         .collect()
 }
 
+/// The texts of the default corpus's first `rows` messages (for tests that need realistic text).
+pub fn texts(rows: usize) -> Vec<String> {
+    generate(&DemoOptions {
+        rows,
+        ..Default::default()
+    })
+    .into_iter()
+    .map(|m| m.text)
+    .collect()
+}
+
 /// Writes messages as CSV with the header `text,label,theme,language`. Texts are quoted as
 /// needed, so commas, quotes and newlines round-trip through any CSV reader.
 pub fn write_csv<W: Write>(messages: &[DemoMessage], writer: W) -> Result<(), Error> {

@@ -486,13 +486,7 @@ mod tests {
 
     #[test]
     fn multi_pattern_search_matches_the_alternation() {
-        let mut texts: Vec<String> = demo_corpus::generate(&demo_corpus::DemoOptions {
-            rows: 1500,
-            ..Default::default()
-        })
-        .into_iter()
-        .map(|m| m.text)
-        .collect();
+        let mut texts = demo_corpus::texts(1500);
         texts.extend(
             [
                 "mail a.b@x.co.uk or see x.co.uk/a?b=1, pay usd 50 or 3 dollars, call (555) 123-4567",

@@ -120,13 +120,7 @@ fn random_texts(n: usize) -> Vec<String> {
 }
 
 fn corpus() -> Vec<String> {
-    let mut texts: Vec<String> = demo_corpus::generate(&demo_corpus::DemoOptions {
-        rows: 1500,
-        ..Default::default()
-    })
-    .into_iter()
-    .map(|m| m.text)
-    .collect();
+    let mut texts = demo_corpus::texts(1500);
     texts.extend(random_texts(5000));
     texts
 }
