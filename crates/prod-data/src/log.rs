@@ -77,6 +77,8 @@ const WRITE_EVERY: Duration = Duration::from_millis(50);
 /// ...and fsyncs at least this often while records arrive, so readers (the drift monitor) lag
 /// by a fraction of a second, not by a batch size.
 const SYNC_EVERY: Duration = Duration::from_millis(200);
+/// The largest queue buffer the writer keeps for reuse (bytes).
+const MAX_KEPT_BUFFER: usize = 8 << 20;
 
 /// Records waiting for the writer thread.
 #[derive(Debug, Default)]
@@ -253,9 +255,6 @@ fn prediction_writer(mut file: File, path: &Path, shared: &Shared) {
         }
     }
 }
-
-/// The largest queue buffer the writer keeps for reuse (bytes).
-const MAX_KEPT_BUFFER: usize = 8 << 20;
 
 type FeedbackJob = (Vec<u8>, SyncSender<Result<(), String>>);
 

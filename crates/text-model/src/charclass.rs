@@ -3,7 +3,8 @@
 //! Tokenising and describing a message ask, for every non-ASCII character, whether it is
 //! CJK, whitespace, alphabetic, upper case, numeric or alphanumeric; the standard library
 //! answers some of these with a binary search. The table holds the same answers for the Basic
-//! Multilingual Plane (64 KiB, built on first use); other characters are asked directly.
+//! Multilingual Plane (64 KiB, built when a model is loaded, or on first use); other characters
+//! are asked directly.
 
 use std::sync::LazyLock;
 
@@ -31,6 +32,13 @@ static BMP: LazyLock<Box<[u8]>> = LazyLock::new(|| {
         .map(|u| char::from_u32(u).map_or(0, compute))
         .collect()
 });
+
+/// Whether `lead` starts a character of U+5000..U+9FFF, all of them CJK ideographs
+/// ([`is_cjk`]): the hot loops take these 3-byte characters without decoding them.
+#[inline]
+pub(crate) fn is_ideograph_lead(lead: u8) -> bool {
+    matches!(lead, 0xE5..=0xE9)
+}
 
 /// Builds the table now (about 10 ms), so that no message pays for it.
 pub(crate) fn build_table() {

@@ -61,8 +61,7 @@ impl TextDescriptors {
                 // Counted by class here, added up after the loop: no branch per character.
                 ascii[ASCII_CLASS[b as usize] as usize] += 1;
                 i += 1;
-            } else if (0xE5..=0xE9).contains(&b) {
-                // U+5000..U+9FFF: CJK ideographs.
+            } else if charclass::is_ideograph_lead(b) {
                 chars += 1;
                 i += 3;
                 non_space += 1;

@@ -139,7 +139,8 @@ fn top_contributions(
     let before = |a: &(usize, f64), b: &(usize, f64)| {
         b.1.abs().total_cmp(&a.1.abs()).then(a.0.cmp(&b.0)) == std::cmp::Ordering::Less
     };
-    let mut top: Vec<(usize, f64)> = Vec::with_capacity(top_k + 1);
+    // `top_k` comes from configuration; the vector bounds what can be held.
+    let mut top: Vec<(usize, f64)> = Vec::with_capacity(top_k.min(indices.len()) + 1);
     if top_k == 0 {
         return top;
     }
@@ -184,7 +185,7 @@ mod tests {
                 .map(|(&i, &v)| (i, v * coefficients[i]))
                 .collect();
             all.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()).then(a.0.cmp(&b.0)));
-            for k in [0, 1, 5, 17, 400] {
+            for k in [0, 1, 5, 17, 400, usize::MAX] {
                 let expected = &all[..k.min(all.len())];
                 assert_eq!(
                     top_contributions(&indices, &values, &coefficients, k),

@@ -128,8 +128,7 @@ pub fn unigram_spans(normalized: &str, config: &TokenizerConfig, spans: &mut Vec
                 }
                 (kind, 1)
             }
-            // U+5000..U+9FFF: CJK ideographs (is_cjk).
-            0xE5..=0xE9 => (Run::Cjk, 3),
+            b if charclass::is_ideograph_lead(b) => (Run::Cjk, 3),
             _ => {
                 let c = normalized[i..].chars().next().unwrap_or_default();
                 let flags = charclass::flags(c);
