@@ -24,10 +24,10 @@ pub fn write_f64(out: &mut Vec<u8>, value: f64) {
 
 /// A JSON string with serde_json's escapes: `"`, `\`, and the control characters below
 /// 0x20 (`\b \t \n \f \r` by name, the rest as `\u00xx`); everything else verbatim. Clean
-/// words of 8 bytes are skipped with one bit-parallel test (serde_json looks at each byte),
-/// since texts rarely need an escape.
+/// blocks of 32 bytes are skipped with a bit-parallel test of their four words (serde_json
+/// looks at each byte), since texts rarely need an escape.
 pub fn write_str(out: &mut Vec<u8>, s: &str) {
-    const WORD: usize = 8;
+    const BLOCK: usize = 32;
     let bytes = s.as_bytes();
     out.reserve(bytes.len() + 2);
     out.push(b'"');
@@ -35,21 +35,21 @@ pub fn write_str(out: &mut Vec<u8>, s: &str) {
     let mut i = 0;
     while i < bytes.len() {
         let rest = &bytes[i..];
-        let word = match rest.get(..WORD) {
-            Some(word) => u64::from_le_bytes(word.try_into().expect("a full word")),
+        let flagged = match rest.first_chunk::<BLOCK>() {
+            Some(block) => block_needs_escape(block),
             None => {
                 // The tail, padded with spaces (which need no escape).
-                let mut word = [b' '; WORD];
-                word[..rest.len()].copy_from_slice(rest);
-                u64::from_le_bytes(word)
+                let mut block = [b' '; BLOCK];
+                block[..rest.len()].copy_from_slice(rest);
+                block_needs_escape(&block)
             }
         };
-        if !word_needs_escape(word) {
-            i += WORD;
+        let end = bytes.len().min(i + BLOCK);
+        if !flagged {
+            i = end;
             continue;
         }
-        // A word with an escape: byte by byte.
-        let end = bytes.len().min(i + WORD);
+        // A block with an escape: byte by byte.
         for (at, &b) in bytes.iter().enumerate().take(end).skip(i) {
             if !needs_escape(b) {
                 continue;
@@ -78,17 +78,26 @@ pub fn write_str(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
 }
 
-/// Whether any byte of `word` needs an escape. Exact: a borrow in `x - 0x01..` or
-/// `x - 0x20..` starts only at a byte that is zero or below 0x20, so a flagged word always
-/// holds such a byte.
-fn word_needs_escape(word: u64) -> bool {
+/// Whether any byte of `block` needs an escape: the four words' flags OR-ed, one branch.
+fn block_needs_escape(block: &[u8; 32]) -> bool {
+    let word = |at: usize| {
+        let bytes = block[at..at + 8].try_into().expect("eight bytes");
+        escape_flags(u64::from_le_bytes(bytes))
+    };
+    word(0) | word(8) | word(16) | word(24) != 0
+}
+
+/// The high bit of each byte of `word` that may need an escape. Exact when non-zero: a
+/// borrow in `x - 0x01..` or `x - 0x20..` starts only at a byte that is zero or below 0x20,
+/// so a flagged word always holds such a byte.
+fn escape_flags(word: u64) -> u64 {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     let below = |x: u64, n: u64| x.wrapping_sub(ONES * n) & !x & HIGH;
     let control = below(word, 0x20);
     let quote = below(word ^ (ONES * u64::from(b'"')), 1);
     let backslash = below(word ^ (ONES * u64::from(b'\\')), 1);
-    control | quote | backslash != 0
+    control | quote | backslash
 }
 
 fn needs_escape(b: u8) -> bool {
@@ -108,7 +117,7 @@ mod tests {
             "¢£¥…“”‘’—中文 \u{80}\u{9f}\u{a0}\u{bf}".repeat(3),
         ];
         for b in 0u8..0x80 {
-            for offset in 0..20 {
+            for offset in 0..70 {
                 texts.push(format!("{}{}yyyyyyyyy", "x".repeat(offset), b as char));
                 texts.push(format!("{}{}", "x".repeat(offset), b as char));
             }
