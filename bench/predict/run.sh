@@ -13,7 +13,7 @@
 #   --rss-runs N    fresh predict-api processes for the memory measurement (default 3)
 #   --corpus FILE   SpamAssassin CSV from `trainer import spamassassin` (default: import it)
 #   --out DIR       keep raw outputs and results.md here (default: a temp dir, removed on success)
-#   --no-variants   skip the informational memory variants (glibc mmap threshold; cjk=bigram model)
+#   --no-variants   skip the informational memory variant (a 50k-term model with cjk=jieba)
 #   --no-build      use the binaries already in target/release
 #   --keep          keep the temp work dir (homes, logs)
 # Needs: wrk, curl, python3. Every server is started here and stopped on exit (trap).
