@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 use drift_monitor::service::{serve, ServiceSettings};
 use drift_monitor::{run_once, DriftConfig, WindowSpec};
 use drift_stats::StatTest;
+use fraudloop_config::AdminToken;
 
 /// Drift and performance reports of production messages against the model's reference set.
 #[derive(Debug, Parser)]
@@ -33,8 +34,8 @@ enum Command {
         #[arg(long, env = "DRIFT_MONITOR_ADDR", default_value = "127.0.0.1:8001")]
         addr: SocketAddr,
         /// Bearer token for POST /admin/run.
-        #[arg(long, env = "DRIFT_MONITOR_ADMIN_TOKEN", hide_env_values = true)]
-        admin_token: Option<String>,
+        #[arg(long, env = "DRIFT_MONITOR_ADMIN_TOKEN", hide_env_values = true, value_parser = AdminToken::parse)]
+        admin_token: Option<AdminToken>,
         /// Seconds between scheduled reports.
         #[arg(long, env = "DRIFT_MONITOR_INTERVAL_SECS", default_value_t = 300)]
         interval_secs: u64,
@@ -99,7 +100,7 @@ async fn main() -> ExitCode {
         let settings = ServiceSettings {
             addr,
             home,
-            admin_token: admin_token.filter(|t| !t.trim().is_empty()),
+            admin_token,
             interval: Duration::from_secs(interval_secs.max(1)),
             window,
             config,

@@ -11,6 +11,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use fraudloop_config::AdminToken;
 use prometheus::{Gauge, GaugeVec, IntCounterVec, Opts, Registry};
 use serde_json::json;
 
@@ -24,7 +25,7 @@ pub struct ServiceSettings {
     /// Shared home.
     pub home: PathBuf,
     /// Bearer token for `POST /admin/run` (None: refused).
-    pub admin_token: Option<String>,
+    pub admin_token: Option<AdminToken>,
     /// Time between scheduled reports.
     pub interval: Duration,
     /// The window.
@@ -358,39 +359,13 @@ async fn stored_report(State(state): State<ServiceState>, Path(name): Path<Strin
     }
 }
 
-/// Why an admin request is refused: the error code and message.
-type Denied = (&'static str, &'static str);
-
-fn authorized(state: &ServiceState, headers: &HeaderMap) -> Result<(), Denied> {
-    let Some(expected) = &state.settings.admin_token else {
-        return Err((
-            "admin_disabled",
-            "set DRIFT_MONITOR_ADMIN_TOKEN to enable admin endpoints",
-        ));
-    };
-    let presented = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
-    // Constant-time comparison, so response timing does not reveal the token.
-    let matches = |token: &str| {
-        token.len() == expected.len()
-            && token
-                .bytes()
-                .zip(expected.bytes())
-                .fold(0, |acc, (a, b)| acc | (a ^ b))
-                == 0
-    };
-    match presented {
-        Some(token) if matches(token) => Ok(()),
-        Some(_) => Err(("invalid_token", "the admin token is wrong")),
-        None => Err(("missing_token", "send Authorization: Bearer <admin token>")),
-    }
-}
-
 async fn admin_run(State(state): State<ServiceState>, headers: HeaderMap) -> Response {
-    if let Err((code, message)) = authorized(&state, &headers) {
-        return error(StatusCode::UNAUTHORIZED, code, message);
+    let authorization = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    if let Err(denied) = AdminToken::check(state.settings.admin_token.as_ref(), authorization) {
+        let message = denied.message("DRIFT_MONITOR_ADMIN_TOKEN");
+        return error(StatusCode::UNAUTHORIZED, denied.code(), message);
     }
     match state.run().await {
         Ok(report) => Json(report.as_ref().clone()).into_response(),

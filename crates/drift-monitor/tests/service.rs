@@ -9,12 +9,13 @@ use common::{serve, trained_home};
 use demo_corpus::DemoOptions;
 use drift_monitor::service::ServiceSettings;
 use drift_monitor::{DriftConfig, WindowSpec};
+use fraudloop_config::AdminToken;
 
 async fn start(home: &std::path::Path) -> String {
     let settings = ServiceSettings {
         addr: "127.0.0.1:0".parse().unwrap(),
         home: home.to_path_buf(),
-        admin_token: Some("drift-admin-token".into()),
+        admin_token: Some(AdminToken::new("drift-admin-token")),
         interval: Duration::from_secs(3600),
         window: WindowSpec {
             last_n: 1000,
@@ -94,6 +95,8 @@ async fn serves_scheduled_and_on_demand_reports() {
         .await
         .unwrap();
     assert_eq!(denied.status(), 401);
+    let body: serde_json::Value = denied.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "missing_token", "{body}");
     let wrong = client
         .post(format!("{base}/admin/run"))
         .bearer_auth("nope-nope-nope")
@@ -101,6 +104,8 @@ async fn serves_scheduled_and_on_demand_reports() {
         .await
         .unwrap();
     assert_eq!(wrong.status(), 401);
+    let body: serde_json::Value = wrong.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "invalid_token", "{body}");
     serve(
         &home,
         DemoOptions {

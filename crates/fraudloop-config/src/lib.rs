@@ -9,10 +9,14 @@
 //!   and `PREFIX_`-prefixed environment variables (`__` separates nested keys), in that order
 //!   of precedence. Unknown keys are errors, so a typo fails at start-up instead of being
 //!   ignored.
+//! - [`AdminToken`] is the bearer token of every service's admin endpoints, with the one
+//!   check of an `Authorization` header against it.
 //!
 //! **Architecture invariant:** no model, HTTP or CLI types; services turn these values into
 //! their own settings.
 #![deny(missing_docs)]
+
+mod admin;
 
 use std::path::{Path, PathBuf};
 
@@ -20,6 +24,8 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+
+pub use admin::{AdminDenied, AdminToken};
 
 /// The environment variable naming the shared home directory.
 pub const HOME_ENV: &str = "FRAUDLOOP_HOME";

@@ -9,35 +9,21 @@ use axum::Json;
 use serde_json::json;
 
 use crate::error::ApiError;
+use crate::settings::AdminToken;
 use crate::state::{AppState, ReloadError, ReloadOutcome};
 
 /// Checks `Authorization: Bearer <token>` against the configured admin token.
 pub fn authorize(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
-    let Some(expected) = &state.settings.admin_token else {
-        return Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "admin_disabled",
-            "admin endpoints are disabled: start the service with PREDICT_API_ADMIN_TOKEN set",
-        ));
-    };
-    let presented = headers
+    let authorization = headers
         .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim);
-    match presented {
-        Some(token) if expected.matches(token) => Ok(()),
-        Some(_) => Err(ApiError::new(
+        .and_then(|v| v.to_str().ok());
+    AdminToken::check(state.settings.admin_token.as_ref(), authorization).map_err(|denied| {
+        ApiError::new(
             StatusCode::UNAUTHORIZED,
-            "invalid_token",
-            "the admin token is wrong",
-        )),
-        None => Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "missing_token",
-            "send Authorization: Bearer <admin token>",
-        )),
-    }
+            denied.code(),
+            denied.message("PREDICT_API_ADMIN_TOKEN"),
+        )
+    })
 }
 
 /// `POST /admin/reload`: load the registry's production model now.

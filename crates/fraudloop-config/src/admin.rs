@@ -1,0 +1,131 @@
+//! The bearer token that guards every service's admin endpoints (reload, promote, rollback,
+//! retrain), and the one check of an `Authorization` header against it.
+
+/// A secret bearer token: compared in constant time, never printed (`Debug` is redacted).
+#[derive(Clone, PartialEq, Eq)]
+pub struct AdminToken(String);
+
+/// Why an admin request is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AdminDenied {
+    /// The service has no token configured: admin endpoints refuse everything.
+    Disabled,
+    /// No `Authorization: Bearer ...` header.
+    Missing,
+    /// A token that is not the configured one.
+    Invalid,
+}
+
+impl AdminDenied {
+    /// The error code services answer with.
+    pub fn code(self) -> &'static str {
+        match self {
+            AdminDenied::Disabled => "admin_disabled",
+            AdminDenied::Missing => "missing_token",
+            AdminDenied::Invalid => "invalid_token",
+        }
+    }
+
+    /// A message for the caller; `enable_with` names the setting that enables admin endpoints.
+    pub fn message(self, enable_with: &str) -> String {
+        match self {
+            AdminDenied::Disabled => {
+                format!("admin endpoints are disabled: start the service with {enable_with} set")
+            }
+            AdminDenied::Missing => "send Authorization: Bearer <admin token>".into(),
+            AdminDenied::Invalid => "the admin token is wrong".into(),
+        }
+    }
+}
+
+impl AdminToken {
+    /// Shorter tokens are refused at start-up: they are guessable.
+    pub const MIN_CHARS: usize = 8;
+
+    /// Wraps a token as it is (tests; configuration goes through [`AdminToken::parse`]).
+    pub fn new(token: impl Into<String>) -> AdminToken {
+        AdminToken(token.into())
+    }
+
+    /// A token from configuration (a clap `value_parser`): surrounding whitespace is dropped;
+    /// fewer than [`AdminToken::MIN_CHARS`] characters is an error.
+    pub fn parse(value: &str) -> Result<AdminToken, String> {
+        let token = value.trim();
+        if token.chars().count() < Self::MIN_CHARS {
+            return Err(format!(
+                "the admin token must have at least {} characters",
+                Self::MIN_CHARS
+            ));
+        }
+        Ok(AdminToken(token.into()))
+    }
+
+    /// Constant-time comparison with a presented token, so response timing does not reveal
+    /// how much of a guess was right.
+    pub fn matches(&self, presented: &str) -> bool {
+        let (a, b) = (self.0.as_bytes(), presented.as_bytes());
+        a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    }
+
+    /// Checks the value of an `Authorization` header (`None`: no header, or not UTF-8)
+    /// against the configured token (`None`: admin endpoints disabled).
+    pub fn check(
+        configured: Option<&AdminToken>,
+        authorization: Option<&str>,
+    ) -> Result<(), AdminDenied> {
+        let expected = configured.ok_or(AdminDenied::Disabled)?;
+        let presented = authorization
+            .and_then(|value| value.strip_prefix("Bearer "))
+            .map(str::trim)
+            .ok_or(AdminDenied::Missing)?;
+        if expected.matches(presented) {
+            Ok(())
+        } else {
+            Err(AdminDenied::Invalid)
+        }
+    }
+}
+
+impl std::fmt::Debug for AdminToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AdminToken(<redacted>)")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_checked_exactly_and_never_printed() {
+        let token = AdminToken::parse("  s3cret-token \n").unwrap();
+        assert!(token.matches("s3cret-token"));
+        assert!(!token.matches("s3cret-tokem"));
+        assert!(!token.matches("s3cret"));
+        assert!(!token.matches("s3cret-token-and-more"));
+        assert_eq!(format!("{token:?}"), "AdminToken(<redacted>)");
+        assert!(AdminToken::parse("short").is_err());
+        assert!(AdminToken::parse("   seven   ").is_err());
+        // Characters, not bytes: four CJK characters are 12 bytes but too short.
+        assert!(AdminToken::parse("管理令牌").is_err());
+    }
+
+    #[test]
+    fn authorization_headers() {
+        let token = AdminToken::new("s3cret-token");
+        let check = |header| AdminToken::check(Some(&token), header);
+        assert_eq!(check(Some("Bearer s3cret-token")), Ok(()));
+        assert_eq!(check(Some("Bearer  s3cret-token ")), Ok(()));
+        assert_eq!(check(Some("Bearer wrong-token")), Err(AdminDenied::Invalid));
+        assert_eq!(check(Some("Bearer ")), Err(AdminDenied::Invalid));
+        assert_eq!(check(Some("Basic czNjcmV0")), Err(AdminDenied::Missing));
+        assert_eq!(check(Some("s3cret-token")), Err(AdminDenied::Missing));
+        assert_eq!(check(None), Err(AdminDenied::Missing));
+        assert_eq!(
+            AdminToken::check(None, Some("Bearer s3cret-token")),
+            Err(AdminDenied::Disabled)
+        );
+        assert_eq!(AdminDenied::Disabled.code(), "admin_disabled");
+        assert!(AdminDenied::Disabled.message("X_TOKEN").contains("X_TOKEN"));
+    }
+}
