@@ -68,15 +68,17 @@ impl AdminToken {
     }
 
     /// Checks the value of an `Authorization` header (`None`: no header, or not UTF-8)
-    /// against the configured token (`None`: admin endpoints disabled).
+    /// against the configured token (`None`: admin endpoints disabled). The scheme name is
+    /// case-insensitive, as HTTP defines it (`Bearer`, `bearer`).
     pub fn check(
         configured: Option<&AdminToken>,
         authorization: Option<&str>,
     ) -> Result<(), AdminDenied> {
         let expected = configured.ok_or(AdminDenied::Disabled)?;
         let presented = authorization
-            .and_then(|value| value.strip_prefix("Bearer "))
-            .map(str::trim)
+            .and_then(|value| value.split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, token)| token.trim())
             .ok_or(AdminDenied::Missing)?;
         if expected.matches(presented) {
             Ok(())
@@ -116,6 +118,12 @@ mod tests {
         let check = |header| AdminToken::check(Some(&token), header);
         assert_eq!(check(Some("Bearer s3cret-token")), Ok(()));
         assert_eq!(check(Some("Bearer  s3cret-token ")), Ok(()));
+        assert_eq!(check(Some("bearer s3cret-token")), Ok(()));
+        assert_eq!(check(Some("BEARER s3cret-token")), Ok(()));
+        assert_eq!(
+            check(Some("Bearers s3cret-token")),
+            Err(AdminDenied::Missing)
+        );
         assert_eq!(check(Some("Bearer wrong-token")), Err(AdminDenied::Invalid));
         assert_eq!(check(Some("Bearer ")), Err(AdminDenied::Invalid));
         assert_eq!(check(Some("Basic czNjcmV0")), Err(AdminDenied::Missing));
