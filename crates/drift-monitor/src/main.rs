@@ -34,7 +34,7 @@ enum Command {
         #[arg(long, env = "DRIFT_MONITOR_ADDR", default_value = "127.0.0.1:8001")]
         addr: SocketAddr,
         /// Bearer token for POST /admin/run.
-        #[arg(long, env = "DRIFT_MONITOR_ADMIN_TOKEN", hide_env_values = true, value_parser = AdminToken::parse)]
+        #[arg(long, env = "DRIFT_MONITOR_ADMIN_TOKEN", hide_env_values = true, value_parser = fraudloop_config::AdminTokenParser)]
         admin_token: Option<AdminToken>,
         /// Seconds between scheduled reports.
         #[arg(long, env = "DRIFT_MONITOR_INTERVAL_SECS", default_value_t = 300)]

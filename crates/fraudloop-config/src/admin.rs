@@ -47,8 +47,9 @@ impl AdminToken {
         AdminToken(token.into())
     }
 
-    /// A token from configuration (a clap `value_parser`): surrounding whitespace is dropped;
-    /// fewer than [`AdminToken::MIN_CHARS`] characters is an error.
+    /// A token from configuration: surrounding whitespace is dropped; fewer than
+    /// [`AdminToken::MIN_CHARS`] characters is an error. Command lines use
+    /// [`AdminTokenParser`], whose errors do not repeat the value.
     pub fn parse(value: &str) -> Result<AdminToken, String> {
         let token = value.trim();
         if token.chars().count() < Self::MIN_CHARS {
@@ -94,6 +95,37 @@ impl std::fmt::Debug for AdminToken {
     }
 }
 
+/// The clap value parser of admin-token flags. clap's own error for a refused value quotes
+/// the value, and a mistyped token is still (nearly) the secret: this one names only the flag.
+///
+/// `#[arg(long, env = "X_ADMIN_TOKEN", hide_env_values = true, value_parser = AdminTokenParser)]`
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AdminTokenParser;
+
+impl clap::builder::TypedValueParser for AdminTokenParser {
+    type Value = AdminToken;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<AdminToken, clap::Error> {
+        let refuse = |why: &str| {
+            let flag = arg.map_or_else(|| "the admin token".to_owned(), ToString::to_string);
+            clap::Error::raw(
+                clap::error::ErrorKind::ValueValidation,
+                format!("invalid value for '{flag}' (not shown: it is a secret): {why}\n"),
+            )
+            .with_cmd(cmd)
+        };
+        let text = value
+            .to_str()
+            .ok_or_else(|| refuse("it is not valid UTF-8"))?;
+        AdminToken::parse(text).map_err(|why| refuse(&why))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -135,5 +167,30 @@ mod tests {
         );
         assert_eq!(AdminDenied::Disabled.code(), "admin_disabled");
         assert!(AdminDenied::Disabled.message("X_TOKEN").contains("X_TOKEN"));
+    }
+
+    #[test]
+    fn a_refused_token_is_not_echoed_by_the_command_line_parser() {
+        let command = || {
+            clap::Command::new("svc").arg(
+                clap::Arg::new("admin_token")
+                    .long("admin-token")
+                    .value_parser(AdminTokenParser),
+            )
+        };
+        let error = command()
+            .try_get_matches_from(["svc", "--admin-token", "hunter2"])
+            .unwrap_err();
+        let shown = error.render().to_string();
+        assert_eq!(error.kind(), clap::error::ErrorKind::ValueValidation);
+        assert!(shown.contains("--admin-token"), "{shown}");
+        assert!(shown.contains("at least 8 characters"), "{shown}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+
+        let matches = command()
+            .try_get_matches_from(["svc", "--admin-token", " s3cret-token "])
+            .unwrap();
+        let token = matches.get_one::<AdminToken>("admin_token").unwrap();
+        assert!(token.matches("s3cret-token"));
     }
 }

@@ -25,7 +25,7 @@ use figment::Figment;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-pub use admin::{AdminDenied, AdminToken};
+pub use admin::{AdminDenied, AdminToken, AdminTokenParser};
 
 /// The environment variable naming the shared home directory.
 pub const HOME_ENV: &str = "FRAUDLOOP_HOME";

@@ -19,7 +19,7 @@ pub struct Settings {
     #[arg(long, env = fraudloop_config::HOME_ENV, default_value = ".")]
     pub home: PathBuf,
     /// Bearer token for /admin/* (unset: admin endpoints refuse every request).
-    #[arg(long, env = "PREDICT_API_ADMIN_TOKEN", hide_env_values = true, value_parser = AdminToken::parse)]
+    #[arg(long, env = "PREDICT_API_ADMIN_TOKEN", hide_env_values = true, value_parser = fraudloop_config::AdminTokenParser)]
     pub admin_token: Option<AdminToken>,
     /// Name of this replica in log file names (default: host name and process id).
     #[arg(long, env = "PREDICT_API_INSTANCE")]
