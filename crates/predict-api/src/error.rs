@@ -35,6 +35,15 @@ impl ApiError {
         ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
     }
 
+    /// 413 for a body over the size limit.
+    pub fn payload_too_large() -> ApiError {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            "the request body is over the size limit",
+        )
+    }
+
     /// 503 while no verified model is loaded.
     pub fn no_model() -> ApiError {
         ApiError::new(
@@ -102,17 +111,37 @@ pub fn is_json(headers: &HeaderMap) -> bool {
         })
 }
 
+/// What can be refused from the headers alone, before any of the body arrives: a declared
+/// `Content-Length` over the limit (413 at once, not after reading up to the limit or waiting
+/// for bytes that will never come), and a `Content-Encoding` (415: bodies are read as sent,
+/// so a compressed one would be scored as garbage).
+pub fn refuse_by_headers(headers: &HeaderMap, max_body_bytes: usize) -> Option<ApiError> {
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > max_body_bytes as u64) {
+        return Some(ApiError::payload_too_large());
+    }
+    match headers.get(header::CONTENT_ENCODING) {
+        Some(encoding) if !encoding.as_bytes().eq_ignore_ascii_case(b"identity") => {
+            Some(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_encoding",
+                "send the body uncompressed (no Content-Encoding)",
+            ))
+        }
+        _ => None,
+    }
+}
+
 /// Reads the whole body, mapping a body over the size limit to 413.
 pub async fn read_body(request: Request) -> Result<Bytes, ApiError> {
     Bytes::from_request(request, &())
         .await
         .map_err(|rejection| {
             if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "payload_too_large",
-                    "the request body is over the size limit",
-                )
+                ApiError::payload_too_large()
             } else {
                 ApiError::new(
                     StatusCode::BAD_REQUEST,
@@ -123,16 +152,40 @@ pub async fn read_body(request: Request) -> Result<Bytes, ApiError> {
         })
 }
 
-/// Parses JSON: a syntax error is 400, a well-formed body of the wrong shape is 422.
+/// Parses a JSON object body: a body that is not JSON at all is 400, whatever else is wrong
+/// with it; well-formed JSON of the wrong shape (an array or a number instead of the object,
+/// a missing or mistyped field) is 422.
 pub fn parse_json<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, ApiError> {
-    serde_json::from_slice(bytes).map_err(|e| match e.classify() {
-        serde_json::error::Category::Data => ApiError::invalid("invalid_request", e.to_string()),
-        _ => ApiError::new(
+    // serde fills a struct from an array too (by position): only an object is the documented
+    // shape. Checked after parsing, so a valid request pays one byte comparison.
+    match serde_json::from_slice(bytes) {
+        Ok(value) if starts_with_object(bytes) => Ok(value),
+        Ok(_) => Err(json_error(bytes, None)),
+        Err(e) => Err(json_error(bytes, Some(e))),
+    }
+}
+
+/// True when the first non-blank byte opens a JSON object.
+pub(crate) fn starts_with_object(bytes: &[u8]) -> bool {
+    bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
+}
+
+/// The error for a body that did not parse as the request type (`shape`: serde's error, or
+/// `None` when it parsed from something other than an object).
+fn json_error(bytes: &[u8], shape: Option<serde_json::Error>) -> ApiError {
+    // serde stops at the first problem, which may be a wrong field before a syntax error
+    // further on: look at the syntax alone first.
+    if let Err(syntax) = serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
+        return ApiError::new(
             StatusCode::BAD_REQUEST,
             "malformed_json",
-            format!("the body is not valid JSON: {e}"),
-        ),
-    })
+            format!("the body is not valid JSON: {syntax}"),
+        );
+    }
+    match shape {
+        Some(e) if starts_with_object(bytes) => ApiError::invalid("invalid_request", e.to_string()),
+        _ => ApiError::invalid("invalid_request", "the body must be a JSON object"),
+    }
 }
 
 /// A JSON body extractor with the service's error shape: 415 without a JSON content type,

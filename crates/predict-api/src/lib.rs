@@ -79,6 +79,7 @@ pub fn router(
         metrics: state.metrics.clone(),
         permits: Arc::new(Semaphore::new(settings.concurrency_limit)),
         timeout: settings.request_timeout(),
+        max_body_bytes: settings.max_body_bytes,
     }
 }
 
@@ -93,7 +94,8 @@ async fn method_not_allowed() -> ApiError {
 /// The middleware of every request, in one service: counts requests and their latency by
 /// route, method and status (including the 503s below); sheds requests over the concurrency
 /// limit with 503 `overloaded` instead of queueing them; answers 503 `timeout` when a request
-/// takes longer than the request timeout. Both 503s carry Retry-After.
+/// takes longer than the request timeout. Both 503s carry Retry-After. Refuses what the
+/// headers already condemn (see [`error::refuse_by_headers`]).
 #[derive(Clone)]
 struct Guard<S> {
     inner: S,
@@ -101,6 +103,7 @@ struct Guard<S> {
     /// Requests in flight hold a permit until their response is ready.
     permits: Arc<Semaphore>,
     timeout: Duration,
+    max_body_bytes: usize,
 }
 
 impl<S> Service<Request> for Guard<S>
@@ -121,20 +124,24 @@ where
         let started = Instant::now();
         let route = route_index(request.uri().path());
         let method = request.method().clone();
+        let refused = crate::error::refuse_by_headers(request.headers(), self.max_body_bytes);
         let permit = self.permits.clone().try_acquire_owned();
         let (inner, metrics, timeout) = (self.inner.clone(), self.metrics.clone(), self.timeout);
         Box::pin(async move {
-            let response = match permit {
-                Ok(_permit) => match tokio::time::timeout(timeout, inner.oneshot(request)).await {
-                    Ok(Ok(response)) => response,
-                    Err(_elapsed) => ApiError::new(
-                        StatusCode::SERVICE_UNAVAILABLE,
-                        "timeout",
-                        "the request took too long; retry shortly",
-                    )
-                    .into_response(),
-                },
-                Err(_no_permit) => ApiError::new(
+            let response = match (refused, permit) {
+                (Some(refused), _) => refused.into_response(),
+                (None, Ok(_permit)) => {
+                    match tokio::time::timeout(timeout, inner.oneshot(request)).await {
+                        Ok(Ok(response)) => response,
+                        Err(_elapsed) => ApiError::new(
+                            StatusCode::SERVICE_UNAVAILABLE,
+                            "timeout",
+                            "the request took too long; retry shortly",
+                        )
+                        .into_response(),
+                    }
+                }
+                (None, Err(_no_permit)) => ApiError::new(
                     StatusCode::SERVICE_UNAVAILABLE,
                     "overloaded",
                     "too many requests in flight; retry shortly",
@@ -296,6 +303,7 @@ mod tests {
             metrics: Arc::new(Metrics::new()),
             permits: Arc::new(Semaphore::new(limit)),
             timeout,
+            max_body_bytes: 1 << 20,
         }
     }
 

@@ -31,6 +31,20 @@ pub const UNMATCHED: &str = "unmatched";
 const STATUSES: [u16; 12] = [200, 201, 400, 401, 404, 405, 409, 413, 415, 422, 500, 503];
 /// Methods with cached series; others take the uncached path.
 const METHODS: [Method; 2] = [Method::GET, Method::POST];
+/// Methods labelled by name; any other is labelled `OTHER`.
+const STANDARD_METHODS: [Method; 9] = [
+    Method::GET,
+    Method::POST,
+    Method::PUT,
+    Method::DELETE,
+    Method::HEAD,
+    Method::OPTIONS,
+    Method::PATCH,
+    Method::CONNECT,
+    Method::TRACE,
+];
+static OTHER_METHOD: std::sync::LazyLock<Method> =
+    std::sync::LazyLock::new(|| Method::from_bytes(b"OTHER").expect("a valid method token"));
 const RISK_LEVELS: [&str; 3] = ["low", "medium", "high"];
 const LABELS: [&str; 2] = ["legit", "fraud"];
 
@@ -202,6 +216,12 @@ impl Metrics {
     /// Counts a finished request and its latency; `route` is from [`route_index`].
     pub fn observe_request(&self, route: usize, method: &Method, status: StatusCode, seconds: f64) {
         let label = route_label(route);
+        // Any token is a valid method: a client must not be able to add series at will.
+        let method = if STANDARD_METHODS.contains(method) {
+            method
+        } else {
+            &OTHER_METHOD
+        };
         let method_index = METHODS.iter().position(|m| m == method);
         let status_index = STATUSES.iter().position(|s| *s == status.as_u16());
         match (method_index, status_index) {

@@ -65,7 +65,15 @@ pub async fn feedback(
 
     let (key, prediction_id, text, model_version, risk_score) =
         match (request.prediction_id, request.text) {
-            (Some(pid), _) => {
+            // The stored record's text is the prediction's: a different one sent alongside
+            // would be silently dropped.
+            (Some(_), Some(_)) => {
+                return Err(ApiError::invalid(
+                    "conflicting_target",
+                    "give either a prediction_id or a text to label, not both",
+                ))
+            }
+            (Some(pid), None) => {
                 // Stored feedback already carries the prediction's text: a retry after a crash
                 // must not depend on the (best-effort) prediction log.
                 let known = state

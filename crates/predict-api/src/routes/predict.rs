@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use text_model::{TermContribution, DESCRIPTOR_COLUMNS};
 
-use crate::error::{is_json, parse_json, read_body, ApiError, ApiJson};
+use crate::error::{is_json, parse_json, read_body, starts_with_object, ApiError, ApiJson};
 use crate::state::{AppState, PredictionSummary, ServedModel};
 
 /// A message to score.
@@ -73,10 +73,11 @@ pub struct PredictResponse {
 
 /// Checks a message: not blank, not over the length limit.
 pub fn validate_text(text: &str, max_chars: usize) -> Result<(), ApiError> {
-    if text.trim().is_empty() {
+    // Stops at the first visible character, so a real message costs one or two checks.
+    if text.chars().all(is_blank) {
         return Err(ApiError::invalid(
             "empty_text",
-            "text must not be empty or whitespace",
+            "text must not be empty, whitespace or invisible characters",
         ));
     }
     // A text has at most as many characters as bytes: count only when it could be too long.
@@ -90,6 +91,30 @@ pub fn validate_text(text: &str, max_chars: usize) -> Result<(), ApiError> {
         }
     }
     Ok(())
+}
+
+/// Characters that show nothing: whitespace, control characters and the zero-width
+/// format characters (a text of only U+200B or U+FEFF is as empty as one of spaces).
+fn is_blank(c: char) -> bool {
+    c.is_whitespace()
+        || c.is_control()
+        || matches!(
+            c,
+            '\u{00AD}' | '\u{180E}' | '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}'
+        )
+}
+
+/// Checks a request to score: its text (see [`validate_text`]) and that `meta`, when given,
+/// is an object, as documented.
+pub fn validate_request(request: &PredictRequest, max_chars: usize) -> Result<(), ApiError> {
+    validate_text(&request.text, max_chars)?;
+    match &request.meta {
+        None | Some(serde_json::Value::Object(_)) => Ok(()),
+        Some(_) => Err(ApiError::invalid(
+            "invalid_meta",
+            "meta must be a JSON object",
+        )),
+    }
 }
 
 /// One scored message; the response, the log line and the metrics borrow from it.
@@ -273,7 +298,7 @@ pub async fn predict(
     State(state): State<Arc<AppState>>,
     ApiJson(request): ApiJson<PredictRequest>,
 ) -> Result<Response, ApiError> {
-    validate_text(&request.text, state.settings.max_text_chars)?;
+    validate_request(&request, state.settings.max_text_chars)?;
     let served = state.served().ok_or_else(ApiError::no_model)?;
     let (scored, body) = answer(&state, &served, &request);
     state
@@ -352,11 +377,8 @@ pub async fn predict_batch(
     let is_csv = headers
         .get(axum::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.trim_start()
-                .get(.."text/csv".len())
-                .is_some_and(|p| p.eq_ignore_ascii_case("text/csv"))
-        });
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("text/csv"));
     if !is_json(headers) && !is_csv {
         return Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -423,6 +445,13 @@ fn answer_batch(state: &AppState, body: &[u8], is_csv: bool) -> Result<Response,
 /// A batch item as JSON; `message` without serde_json's position: items used to be parsed
 /// from a `serde_json::Value`, which has none, and a position inside one item says little.
 fn parse_item(raw: &RawValue) -> Result<PredictRequest, ApiError> {
+    // As for a single request: serde would also fill the struct from an array.
+    if !starts_with_object(raw.get().as_bytes()) {
+        return Err(ApiError::invalid(
+            "invalid_item",
+            "each item must be a JSON object with a text",
+        ));
+    }
     serde_json::from_str(raw.get()).map_err(|e| {
         let message = e.to_string();
         let position = format!(" at line {} column {}", e.line(), e.column());
@@ -456,7 +485,7 @@ fn score_items(
     let max_chars = state.settings.max_text_chars;
     items
         .map(|item| {
-            let request = match item.and_then(|r| validate_text(&r.text, max_chars).map(|()| r)) {
+            let request = match item.and_then(|r| validate_request(&r, max_chars).map(|()| r)) {
                 Ok(request) => request,
                 Err(e) => {
                     return ItemOutcome {
@@ -662,12 +691,9 @@ mod tests {
             r#"{"text": 17}"#,
             r#"{"id": "x"}"#,
             r#"{"text": "a", "extra": 1}"#,
-            r#""just a string""#,
-            "null",
-            "[1, 2]",
-            "1.5",
             r#"{"text": "a", "meta": {"k": [1]}, "id": null}"#,
             "{\n\"text\": true}",
+            " {\"text\": \"a\"}",
         ] {
             let old = serde_json::from_str::<serde_json::Value>(item)
                 .and_then(serde_json::from_value::<PredictRequest>)
@@ -679,6 +705,19 @@ mod tests {
                 e.message
             });
             assert_eq!(new, old, "{item}");
+        }
+        // serde would read `["a"]` as a request: anything but an object is refused first.
+        for item in [r#""just a string""#, "null", "[1, 2]", r#"["a"]"#, "1.5"] {
+            let raw: Box<RawValue> = serde_json::from_str(item).unwrap();
+            let error = parse_item(&raw).unwrap_err();
+            assert_eq!(
+                (error.code, error.message.as_str()),
+                (
+                    "invalid_item",
+                    "each item must be a JSON object with a text"
+                ),
+                "{item}"
+            );
         }
     }
 

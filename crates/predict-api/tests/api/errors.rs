@@ -1,7 +1,10 @@
 //! Every error answers with its status and `{"error": {"code", "message"}}`; no user input
 //! gets a 500.
 
+use std::time::Duration;
+
 use serde_json::json;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::helpers::{
     assert_error, assert_retry_after, json_with_status, spawn_app, spawn_app_with, Start,
@@ -21,6 +24,18 @@ async fn malformed_and_wrongly_typed_requests_get_precise_errors() {
     }
     let response = app.post_raw("/feedback", JSON, "{label: fraud}").await;
     assert_error(response, 400, "malformed_json").await;
+    // ...even when something earlier in the body is also of the wrong shape.
+    for (path, body) in [
+        ("/predict", "5 this is not json"),
+        ("/predict", "{\"id\": \"a\"} xx"),
+        ("/predict", "{\"foo\": 1, garbage"),
+        ("/predict", "[\"pay the fee\", oops]"),
+        ("/feedback", "{\"text\": \"a\"}  {"),
+        ("/predict/batch", "{\"x\": 1,,,"),
+    ] {
+        let response = app.post_raw(path, JSON, body).await;
+        assert_error(response, 400, "malformed_json").await;
+    }
 
     // Not JSON at all is 415, with or without a content type.
     let response = app
@@ -71,6 +86,100 @@ async fn malformed_and_wrongly_typed_requests_get_precise_errors() {
         let response = app.post_json("/predict", &body).await;
         assert_error(response, 422, "invalid_request").await;
     }
+    // serde would fill the request from an array, by position: only an object is accepted.
+    for (path, body) in [
+        (
+            "/predict",
+            json!(["pay the customs fee now", "my-id", "sms", {"k": 1}]),
+        ),
+        ("/predict", json!(["pay", "a", "b", {}, 5])),
+        ("/predict", json!(["pay the customs fee now"])),
+        (
+            "/feedback",
+            json!([null, "hello from array", "fraud", "agent", "c"]),
+        ),
+        ("/predict/batch", json!([[["pay the fee"]]])),
+        ("/predict/batch", json!(7)),
+    ] {
+        let response = app.post_json(path, &body).await;
+        let headers = assert_error(response, 422, "invalid_request").await;
+        assert!(headers.contains_key("content-type"), "{path} {body}");
+    }
+    // The same holds per item of a batch; the object items are still scored.
+    let batch = json_with_status(
+        app.post_json(
+            "/predict/batch",
+            &json!({"items": [["pay the fee"], {"text": "pay the fee"}, "pay", {"text": "hi", "meta": [1]}]}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    let codes: Vec<_> = (0..4)
+        .map(|i| batch["results"][i]["error"]["code"].as_str())
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            Some("invalid_item"),
+            None,
+            Some("invalid_item"),
+            Some("invalid_meta")
+        ],
+        "{batch}"
+    );
+    assert!(batch["results"][1]["risk_score"].is_number(), "{batch}");
+
+    // meta is an object (or absent, or null), as documented.
+    for meta in [json!([null, null]), json!("s"), json!(1), json!(true)] {
+        let response = app
+            .post_json("/predict", &json!({"text": "hello", "meta": meta}))
+            .await;
+        assert_error(response, 422, "invalid_meta").await;
+    }
+    for meta in [json!(null), json!({"k": [1, {"x": null}]})] {
+        let response = app
+            .post_json("/predict", &json!({"text": "hello", "meta": meta}))
+            .await;
+        json_with_status(response, 200).await;
+    }
+
+    // A body must be sent as it is: a compressed one would be scored as bytes of garbage.
+    for encoding in ["gzip", "br", "GZIP, identity"] {
+        let response = app
+            .client
+            .post(app.url("/predict"))
+            .header("content-type", JSON)
+            .header("content-encoding", encoding)
+            .body("{\"text\": \"hello\"}")
+            .send()
+            .await
+            .unwrap();
+        assert_error(response, 415, "unsupported_encoding").await;
+    }
+    let response = app
+        .client
+        .post(app.url("/predict"))
+        .header("content-type", JSON)
+        .header("content-encoding", "identity")
+        .body("{\"text\": \"hello\"}")
+        .send()
+        .await
+        .unwrap();
+    json_with_status(response, 200).await;
+    // CSV is exactly text/csv, with parameters, not anything starting with it.
+    let response = app
+        .post_raw("/predict/batch", "text/csvx", "text\nhello\n")
+        .await;
+    assert_error(response, 415, "unsupported_media_type").await;
+    let response = app
+        .post_raw(
+            "/predict/batch",
+            " Text/CSV ; header=present",
+            "text\nhello\n",
+        )
+        .await;
+    json_with_status(response, 200).await;
     let response = app
         .post_json(
             "/feedback",
@@ -83,15 +192,30 @@ async fn malformed_and_wrongly_typed_requests_get_precise_errors() {
         .await;
     assert_error(response, 422, "invalid_request").await;
 
-    // Blank and whitespace texts.
-    for text in ["", " ", "\n\t  \r\n", "\u{3000}\u{a0}"] {
+    // Blank, whitespace and invisible texts.
+    for text in [
+        "",
+        " ",
+        "\n\t  \r\n",
+        "\u{3000}\u{a0}",
+        "\u{0}",
+        "\u{200b}",
+        "\u{feff}\u{0}\u{200d} \u{2060}",
+    ] {
         let response = app.post_json("/predict", &json!({"text": text})).await;
         assert_error(response, 422, "empty_text").await;
     }
+    for text in ["   ", "\u{200b}\u{200c}"] {
+        let response = app
+            .post_json("/feedback", &json!({"text": text, "label": "fraud"}))
+            .await;
+        assert_error(response, 422, "empty_text").await;
+    }
+    // One visible character is a message, whatever surrounds it.
     let response = app
-        .post_json("/feedback", &json!({"text": "   ", "label": "fraud"}))
+        .post_json("/predict", &json!({"text": "\u{200b}\u{0}a\u{feff}"}))
         .await;
-    assert_error(response, 422, "empty_text").await;
+    json_with_status(response, 200).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -99,8 +223,32 @@ async fn limits_are_enforced_with_413_and_422() {
     let app = spawn_app_with(Start::WithModel, |s| {
         s.max_body_bytes = 2048;
         s.max_text_chars = 50;
+        // Longer than the wait below: only a refusal from the headers answers within it.
+        s.request_timeout_ms = 120_000;
     })
     .await;
+
+    // A declared length over the limit is refused at once, before any of the body is sent
+    // (reading up to the limit first would wait here for bytes that never come).
+    let mut stream = tokio::net::TcpStream::connect(app.address.trim_start_matches("http://"))
+        .await
+        .unwrap();
+    stream
+        .write_all(
+            b"POST /predict HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n\
+              Content-Length: 99999999999\r\n\r\n",
+        )
+        .await
+        .unwrap();
+    let mut answer = Vec::new();
+    // The 413 closes the connection, which ends the read.
+    tokio::time::timeout(Duration::from_secs(60), stream.read_to_end(&mut answer))
+        .await
+        .expect("no answer before any of the body was sent")
+        .unwrap();
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(answer.contains("\"payload_too_large\""), "{answer}");
 
     let response = app
         .post_json("/predict", &json!({"text": "x".repeat(10_000)}))
@@ -180,6 +328,27 @@ async fn feedback_and_admin_errors() {
     assert_error(response, 422, "invalid_source").await;
     let response = app.post_json("/feedback", &json!({"label": "fraud"})).await;
     assert_error(response, 422, "missing_target").await;
+    // A text next to a prediction id would be silently replaced by the prediction's.
+    let prediction = json_with_status(
+        app.post_json("/predict", &json!({"text": "pay the customs fee now"}))
+            .await,
+        200,
+    )
+    .await;
+    let response = app
+        .post_json(
+            "/feedback",
+            &json!({"prediction_id": prediction["prediction_id"], "text": "another text", "label": "fraud"}),
+        )
+        .await;
+    assert_error(response, 422, "conflicting_target").await;
+    let response = app
+        .post_json(
+            "/feedback",
+            &json!({"prediction_id": prediction["prediction_id"], "text": null, "label": "fraud"}),
+        )
+        .await;
+    json_with_status(response, 201).await;
     let response = app
         .post_json(
             "/feedback",
@@ -422,9 +591,10 @@ async fn no_user_input_causes_a_server_error() {
         }
     }
 
+    // (A text of only invisible characters is `empty_text`; see above.)
     let odd_texts = [
-        "\u{0}",
-        "\u{200b}",
+        "\u{0}x",
+        "y\u{200b}",
         "🙂🙂🙂",
         "!!!???...",
         "http://x.top",

@@ -197,7 +197,21 @@ async fn requests_are_labelled_by_route() {
     }
     let _ = app.get("/predict/").await;
     let _ = app.get("/Predict").await;
+    // Any token is a method: made-up ones share one label instead of adding series.
+    for method in ["FUZZA", "FUZZB"] {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let response = app.client.request(method, app.url("/predict")).send().await;
+        assert_eq!(response.unwrap().status(), 405);
+    }
     let text = app.metrics().await;
+    assert!(!text.contains("FUZZ"), "{text}");
+    assert_eq!(
+        value_of(
+            &text,
+            r#"http_requests_total{method="OTHER",route="/predict",status="405"}"#
+        ),
+        2.0
+    );
     assert_eq!(
         value_of(
             &text,
