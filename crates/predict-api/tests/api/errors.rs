@@ -145,7 +145,7 @@ async fn malformed_and_wrongly_typed_requests_get_precise_errors() {
     }
 
     // A body must be sent as it is: a compressed one would be scored as bytes of garbage.
-    for encoding in ["gzip", "br", "GZIP, identity"] {
+    for encoding in ["gzip", "br", "GZIP, identity", "identity"] {
         let response = app
             .client
             .post(app.url("/predict"))
@@ -155,18 +155,12 @@ async fn malformed_and_wrongly_typed_requests_get_precise_errors() {
             .send()
             .await
             .unwrap();
-        assert_error(response, 415, "unsupported_encoding").await;
+        if encoding == "identity" {
+            json_with_status(response, 200).await;
+        } else {
+            assert_error(response, 415, "unsupported_encoding").await;
+        }
     }
-    let response = app
-        .client
-        .post(app.url("/predict"))
-        .header("content-type", JSON)
-        .header("content-encoding", "identity")
-        .body("{\"text\": \"hello\"}")
-        .send()
-        .await
-        .unwrap();
-    json_with_status(response, 200).await;
     // CSV is exactly text/csv, with parameters, not anything starting with it.
     let response = app
         .post_raw("/predict/batch", "text/csvx", "text\nhello\n")
