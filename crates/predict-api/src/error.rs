@@ -124,7 +124,12 @@ pub fn refuse_by_headers(headers: &HeaderMap, max_body_bytes: usize) -> Option<A
         return Some(ApiError::payload_too_large());
     }
     match headers.get(header::CONTENT_ENCODING) {
-        Some(encoding) if !encoding.as_bytes().eq_ignore_ascii_case(b"identity") => {
+        Some(encoding)
+            if !encoding
+                .as_bytes()
+                .trim_ascii()
+                .eq_ignore_ascii_case(b"identity") =>
+        {
             Some(ApiError::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported_encoding",
