@@ -34,6 +34,6 @@ pub use error::Error;
 pub use format::{DataFingerprint, FileEntry, Manifest, ModelFile, SCHEMA_VERSION};
 pub use registry::{
     AliasName, Aliases, HistoryEvent, HistoryKind, LoadedBundle, NewBundle, Registry, Staging,
-    VersionInfo,
+    VersionInfo, REFERENCE_DATA_FILE,
 };
 pub use version::ModelVersion;

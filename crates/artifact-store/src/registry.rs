@@ -9,7 +9,9 @@ use serde::{Deserialize, Serialize};
 use text_model::FraudModel;
 
 use crate::format::{DataFingerprint, FileEntry, Manifest, ModelFile, SCHEMA_VERSION};
-use crate::fsutil::{append_line_synced, replace_atomically, sha256_hex, sync_dir, write_synced};
+use fraudloop_fs::{append_line_synced, rename_durably, sync_dir, write_atomically};
+
+use crate::fsutil::{sha256_hex, write_synced};
 use crate::{Error, ModelVersion};
 
 const MODELS_DIR: &str = "models";
@@ -22,6 +24,8 @@ const MANIFEST_FILE: &str = "manifest.json";
 const MANIFEST_CHECKSUM_FILE: &str = "manifest.sha256";
 const MODEL_FILE: &str = "model.json";
 const METRICS_FILE: &str = "metrics.json";
+/// The bundle file holding the reference rows drift-monitor compares production with.
+pub const REFERENCE_DATA_FILE: &str = "ref_data.csv";
 
 /// The registry's aliases.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,9 +121,12 @@ pub struct LoadedBundle {
     pub manifest: Manifest,
     /// The model, ready to predict.
     pub model: FraudModel,
-    /// The trainer's evaluation (`metrics.json`).
+    /// The trainer's evaluation (`metrics.json`), verified against the manifest.
     pub metrics: serde_json::Value,
-    /// The bundle's directory (for `ref_data.csv` and other files).
+    /// The reference rows the trainer stored ([`REFERENCE_DATA_FILE`]), verified against
+    /// the manifest; `None` when the bundle has none.
+    pub reference_data: Option<Vec<u8>>,
+    /// The bundle's directory.
     pub dir: PathBuf,
 }
 
@@ -147,13 +154,20 @@ pub struct Registry {
 }
 
 impl Registry {
-    /// Opens (creating if needed) the registry at `root` (usually `<home>/artifacts`).
+    /// Opens the registry at `root` (usually `<home>/artifacts`). Opening writes nothing:
+    /// readers (predict-api, drift-monitor) never create files in the registry, and the
+    /// directories appear with the first bundle a writer stages. A registry that does not
+    /// exist yet reads as empty.
     pub fn open(root: impl Into<PathBuf>) -> Result<Registry, Error> {
-        let root = root.into();
-        for dir in [root.clone(), root.join(MODELS_DIR), root.join(STAGING_DIR)] {
+        Ok(Registry { root: root.into() })
+    }
+
+    /// Creates the registry's directories (writers only).
+    fn create_dirs(&self) -> Result<(), Error> {
+        for dir in [self.root.join(MODELS_DIR), self.root.join(STAGING_DIR)] {
             fs::create_dir_all(&dir).map_err(Error::io("create directory", &dir))?;
         }
-        Ok(Registry { root })
+        Ok(())
     }
 
     /// The registry's root directory.
@@ -173,6 +187,7 @@ impl Registry {
 
     /// Takes the cross-process registry lock until the returned file is dropped.
     fn lock(&self) -> Result<File, Error> {
+        self.create_dirs()?;
         let path = self.root.join(LOCK_FILE);
         let file = OpenOptions::new()
             .create(true)
@@ -191,6 +206,7 @@ impl Registry {
             std::process::id(),
             rand::thread_rng().gen::<u64>()
         );
+        self.create_dirs()?;
         let dir = self.root.join(STAGING_DIR).join(name);
         fs::create_dir(&dir).map_err(Error::io("create staging directory", &dir))?;
         Ok(Staging {
@@ -225,10 +241,12 @@ impl Registry {
     pub fn remove_stale_staging(&self, max_age: Duration) -> Result<usize, Error> {
         let dir = self.root.join(STAGING_DIR);
         let mut removed = 0;
-        for entry in fs::read_dir(&dir)
-            .map_err(Error::io("list", &dir))?
-            .flatten()
-        {
+        let entries = match fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+            Err(e) => return Err(Error::io("list", &dir)(e)),
+        };
+        for entry in entries.flatten() {
             let old = entry
                 .metadata()
                 .and_then(|m| m.modified())
@@ -245,8 +263,12 @@ impl Registry {
     /// All stored versions, oldest first.
     pub fn versions(&self) -> Result<Vec<ModelVersion>, Error> {
         let dir = self.root.join(MODELS_DIR);
-        let mut versions: Vec<ModelVersion> = fs::read_dir(&dir)
-            .map_err(Error::io("list", &dir))?
+        let entries = match fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(Error::io("list", &dir)(e)),
+        };
+        let mut versions: Vec<ModelVersion> = entries
             .flatten()
             .filter_map(|e| e.file_name().to_str().and_then(|n| n.parse().ok()))
             .collect();
@@ -369,17 +391,7 @@ impl Registry {
         let dir = self.bundle_dir(version);
         let mut contents = BTreeMap::new();
         for (name, entry) in &manifest.files {
-            let path = dir.join(name);
-            let bytes = fs::read(&path).map_err(Error::io("read", &path))?;
-            let actual = sha256_hex(&bytes);
-            if actual != entry.sha256 || bytes.len() as u64 != entry.bytes {
-                return Err(Error::ChecksumMismatch {
-                    path,
-                    expected: entry.sha256.clone(),
-                    actual,
-                });
-            }
-            contents.insert(name.as_str(), bytes);
+            contents.insert(name.as_str(), read_verified(&dir.join(name), entry)?);
         }
         let model_path = dir.join(MODEL_FILE);
         let model_bytes = contents.get(MODEL_FILE).ok_or_else(|| Error::Corrupt {
@@ -398,12 +410,26 @@ impl Registry {
             Some(bytes) => from_json(&metrics_path, bytes)?,
             None => serde_json::Value::Null,
         };
+        let reference_data = contents.remove(REFERENCE_DATA_FILE);
         Ok(LoadedBundle {
             manifest,
             model,
             metrics,
+            reference_data,
             dir,
         })
+    }
+
+    /// A version's `metrics.json`, verified against its manifest (`Null` when the bundle
+    /// has none), without loading the model.
+    pub fn read_metrics(&self, version: ModelVersion) -> Result<serde_json::Value, Error> {
+        let manifest = self.read_manifest(version)?;
+        let Some(entry) = manifest.files.get(METRICS_FILE) else {
+            return Ok(serde_json::Value::Null);
+        };
+        let path = self.bundle_dir(version).join(METRICS_FILE);
+        let bytes = read_verified(&path, entry)?;
+        from_json(&path, &bytes)
     }
 
     /// Loads the production model.
@@ -465,7 +491,7 @@ impl Registry {
         reason: &str,
     ) -> Result<HistoryEvent, Error> {
         let version = new.production.expect("alias changes always set production");
-        replace_atomically(&self.aliases_path(), &to_json(&new))?;
+        write_atomically(&self.aliases_path(), &to_json(&new))?;
         let event = HistoryEvent {
             at: Utc::now(),
             kind,
@@ -556,9 +582,8 @@ impl Staging {
         )?;
         sync_dir(&self.dir)?;
         let target = registry.bundle_dir(version);
-        fs::rename(&self.dir, &target).map_err(Error::io("move bundle into place", &target))?;
+        rename_durably(&self.dir, &target)?;
         self.committed = true;
-        sync_dir(&registry.root.join(MODELS_DIR))?;
 
         let aliases = registry.aliases()?;
         let promoted = aliases.production.is_none();
@@ -585,6 +610,20 @@ impl Drop for Staging {
             let _ = fs::remove_dir_all(&self.dir);
         }
     }
+}
+
+/// Reads a bundle file and checks it against its manifest entry.
+fn read_verified(path: &Path, entry: &FileEntry) -> Result<Vec<u8>, Error> {
+    let bytes = fs::read(path).map_err(Error::io("read", path))?;
+    let actual = sha256_hex(&bytes);
+    if actual != entry.sha256 || bytes.len() as u64 != entry.bytes {
+        return Err(Error::ChecksumMismatch {
+            path: path.to_path_buf(),
+            expected: entry.sha256.clone(),
+            actual,
+        });
+    }
+    Ok(bytes)
 }
 
 fn to_json<T: Serialize>(value: &T) -> Vec<u8> {

@@ -321,7 +321,7 @@ fn report_only(opts: &Opts) -> Result<()> {
 fn report_timing(home: &Home, ref_rows: usize, cur_rows: usize, runs: usize) -> Result<()> {
     let window = WindowSpec {
         last_n: cur_rows,
-        since: None,
+        max_age: None,
     };
     let config = DriftConfig::default();
 
@@ -753,7 +753,7 @@ fn scan_only(opts: &Opts) -> Result<()> {
                 &data,
                 WindowSpec {
                     last_n,
-                    since: None,
+                    max_age: None,
                 },
             )?;
             let secs = t.elapsed().as_secs_f64();

@@ -35,11 +35,32 @@ pub struct Reference {
 impl Reference {
     /// Reads a `ref_data.csv` written by the trainer.
     pub fn read(path: &Path) -> Result<Reference, Error> {
+        let bytes = std::fs::read(path).map_err(|e| Error::Reference {
+            path: path.to_path_buf(),
+            detail: e.to_string(),
+        })?;
+        Reference::parse(path, &bytes)
+    }
+
+    /// The reference rows of a loaded bundle, whose checksum the registry verified.
+    pub fn from_bundle(bundle: &artifact_store::LoadedBundle) -> Result<Reference, Error> {
+        let path = bundle.dir.join(artifact_store::REFERENCE_DATA_FILE);
+        match &bundle.reference_data {
+            Some(bytes) => Reference::parse(&path, bytes),
+            None => Err(Error::Reference {
+                path,
+                detail: "the bundle has no reference data (train it with a current trainer)".into(),
+            }),
+        }
+    }
+
+    /// Parses the CSV bytes of a `ref_data.csv` (`path` names it in errors).
+    pub fn parse(path: &Path, bytes: &[u8]) -> Result<Reference, Error> {
         let bad = |detail: String| Error::Reference {
             path: path.to_path_buf(),
             detail,
         };
-        let mut reader = csv::Reader::from_path(path).map_err(|e| bad(e.to_string()))?;
+        let mut reader = csv::Reader::from_reader(bytes);
         let headers = reader.headers().map_err(|e| bad(e.to_string()))?.clone();
         let col = |name: &str| {
             headers
@@ -94,8 +115,16 @@ impl Reference {
 pub struct WindowSpec {
     /// At most this many of the latest predictions.
     pub last_n: usize,
-    /// Only predictions at or after this time.
-    pub since: Option<DateTime<Utc>>,
+    /// Only predictions younger than this, counted back from the moment the window is read
+    /// (so a running service's window moves with time).
+    pub max_age: Option<chrono::Duration>,
+}
+
+impl WindowSpec {
+    /// The oldest time inside the window when it is read at `now`.
+    pub fn since(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        self.max_age.map(|age| now - age)
+    }
 }
 
 /// A raw log line ordered by its time (then read order), for the window's min-heap. Lines are
@@ -149,6 +178,7 @@ impl Current {
             BinaryHeap::with_capacity(capacity.min(1 << 16) + 1);
         let mut current = Current::default();
         let mut seq = 0u64;
+        let since = spec.since(Utc::now());
         let stats = prod_data::read_lines(&prod_data::predictions_dir(data_dir), |line| {
             let Ok(stamp) = serde_json::from_slice::<Stamp>(line) else {
                 return false;
@@ -157,7 +187,7 @@ impl Current {
                 return false;
             }
             current.predictions_read += 1;
-            if spec.since.is_some_and(|since| stamp.at < since) {
+            if since.is_some_and(|since| stamp.at < since) {
                 return true;
             }
             // A full window only takes lines newer than its oldest.

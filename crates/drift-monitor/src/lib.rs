@@ -8,8 +8,9 @@
 //!   `drift-stats`), text content drift (a domain classifier, [`text_drift`]), PSI of the risk
 //!   score, measured performance on labelled feedback and a label-free estimate
 //!   ([`estimate`]).
-//! - [`run_once`] does all of it for a home directory and stores the JSON report under
-//!   `reports/` (a timestamped file plus `latest.json`).
+//! - [`compute_report`] does all of it for a home directory; [`run_once`] also stores it
+//!   under `reports/` through the [`ReportStore`] (a timestamped file, `latest.json`,
+//!   `latest.html`, an index, retention).
 //!
 //! - [`service`] runs reports on a schedule and on demand and serves them as JSON, HTML and
 //!   Prometheus gauges.
@@ -20,6 +21,8 @@ pub mod estimate;
 pub mod html;
 mod report;
 pub mod service;
+pub mod settings;
+pub mod store;
 pub mod text_drift;
 
 use std::path::{Path, PathBuf};
@@ -29,6 +32,7 @@ pub use report::{
     build_report, ColumnReport, Distribution, DriftConfig, DriftReport, PerformanceReport,
     PsiReport, REPORT_SCHEMA_VERSION,
 };
+pub use store::{ReportStore, Retention};
 
 /// An error producing a report.
 #[derive(Debug, thiserror::Error)]
@@ -58,52 +62,48 @@ pub enum Error {
     },
 }
 
-/// Computes a report for the home's production model and stores it under `reports/`.
-pub fn run_once(
+/// Computes a report for the home's production model (nothing is stored).
+pub fn compute_report(
     home: &fraudloop_config::Home,
     window: WindowSpec,
     config: &DriftConfig,
 ) -> Result<DriftReport, Error> {
     let registry = artifact_store::Registry::open(home.artifacts())?;
     let bundle = registry.load_production()?;
-    let reference = Reference::read(&bundle.dir.join("ref_data.csv"))?;
+    let reference = Reference::from_bundle(&bundle)?;
     let current = Current::read(&home.data(), window)?;
     let tokenizer = bundle.model.vectorizer().tokenizer_config().clone();
-    let validation = bundle.metrics.clone();
-    let report = build_report(
+    Ok(build_report(
         &bundle.manifest.version.to_string(),
         &reference,
         &current,
-        &validation,
+        &bundle.metrics,
         &tokenizer,
         config,
-    );
+    ))
+}
+
+/// Computes a report for the home's production model and stores it under `reports/` (with
+/// the default retention).
+pub fn run_once(
+    home: &fraudloop_config::Home,
+    window: WindowSpec,
+    config: &DriftConfig,
+) -> Result<DriftReport, Error> {
+    let report = compute_report(home, window, config)?;
     store(&home.reports(), &report)?;
     Ok(report)
 }
 
-/// Writes `reports/report-<time>.json` and replaces `reports/latest.json`, each atomically.
+/// Stores a report under `dir` (see [`ReportStore::save`]); returns the report's path.
 pub fn store(dir: &Path, report: &DriftReport) -> Result<PathBuf, Error> {
-    let write = |path: &Path, bytes: &[u8]| -> Result<(), Error> {
-        let err = |source| Error::Write {
-            path: path.to_path_buf(),
-            source,
-        };
-        std::fs::create_dir_all(dir).map_err(err)?;
-        let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-        std::fs::write(&tmp, bytes).map_err(err)?;
-        std::fs::File::open(&tmp)
-            .and_then(|f| f.sync_all())
-            .map_err(err)?;
-        std::fs::rename(&tmp, path).map_err(err)
-    };
-    let bytes = serde_json::to_vec_pretty(report).expect("reports serialise");
-    let name = format!(
-        "report-{}.json",
-        report.generated_at.format("%Y%m%dT%H%M%S%.3fZ")
-    );
-    let path = dir.join(name);
-    write(&path, &bytes)?;
-    write(&dir.join("latest.json"), &bytes)?;
-    Ok(path)
+    let store = ReportStore::open(dir, Retention::default());
+    store.save(report)?;
+    Ok(dir.join(
+        store
+            .history()
+            .last()
+            .map(|e| e.name.clone())
+            .unwrap_or_default(),
+    ))
 }

@@ -1,21 +1,30 @@
 //! The drift-monitor service: a report on a schedule and on demand, served as JSON, HTML and
 //! Prometheus gauges.
 
+use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
-use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::extract::{Request, State};
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
-use fraudloop_config::AdminToken;
+use axum::Json;
+use fraudloop_config::{AdminToken, Home};
+use fraudloop_http::{
+    Admin, AdminAccess, ApiError, ApiPath, ErrorCode, Guard, Limits, RequestMetrics, RouteTable,
+    Routes, Server,
+};
 use prometheus::{Gauge, GaugeVec, IntCounterVec, Opts, Registry};
-use serde_json::json;
+use serde_json::{json, Value};
+use tower::Service;
 
-use crate::{run_once, DriftConfig, DriftReport, WindowSpec};
+use crate::store::{Latest, ReportStore, Retention};
+use crate::{compute_report, DriftConfig, WindowSpec};
+
+/// The environment variable holding the admin token.
+pub const ADMIN_TOKEN_ENV: &str = "DRIFT_MONITOR_ADMIN_TOKEN";
 
 /// Service settings.
 #[derive(Debug, Clone)]
@@ -28,10 +37,12 @@ pub struct ServiceSettings {
     pub admin_token: Option<AdminToken>,
     /// Time between scheduled reports.
     pub interval: Duration,
-    /// The window.
+    /// The window, computed afresh at every run.
     pub window: WindowSpec,
     /// Report settings.
     pub config: DriftConfig,
+    /// How many stored reports are kept.
+    pub retention: Retention,
 }
 
 /// Prometheus gauges of the latest report.
@@ -40,6 +51,7 @@ struct Gauges {
     registry: Registry,
     dataset_drift_share: Gauge,
     dataset_drift: Gauge,
+    enough_data: Gauge,
     column_score: GaugeVec,
     column_drift: GaugeVec,
     text_drift_auc: Gauge,
@@ -81,11 +93,15 @@ impl Gauges {
         Gauges {
             dataset_drift_share: g(
                 "fraudloop_drift_share",
-                "Share of drifted columns in the latest report",
+                "Share of drifted columns in the latest report (NaN without enough data)",
             ),
             dataset_drift: g(
                 "fraudloop_drift_dataset_detected",
                 "1 when the latest report found dataset drift",
+            ),
+            enough_data: g(
+                "fraudloop_drift_enough_data",
+                "1 when the latest report's window had enough rows for verdicts",
             ),
             column_score: gv(
                 "fraudloop_drift_column_score",
@@ -99,7 +115,7 @@ impl Gauges {
             ),
             text_drift_auc: g(
                 "fraudloop_text_drift_auc",
-                "ROC-AUC of the reference-vs-current domain classifier",
+                "ROC-AUC of the reference-vs-current domain classifier (NaN when not computed)",
             ),
             text_drift: g(
                 "fraudloop_text_drift_detected",
@@ -107,7 +123,7 @@ impl Gauges {
             ),
             psi: g(
                 "fraudloop_risk_score_psi",
-                "PSI of the risk score, current vs reference",
+                "PSI of the risk score, current vs reference (NaN when not computed)",
             ),
             performance: gv(
                 "fraudloop_model_performance",
@@ -132,60 +148,52 @@ impl Gauges {
         }
     }
 
-    fn update(&self, report: &DriftReport, took: Duration) {
-        self.dataset_drift_share.set(report.drift_share);
-        self.dataset_drift
-            .set(f64::from(u8::from(report.dataset_drift)));
+    /// Sets every gauge from a report's JSON: a value the report lacks (a "not enough data"
+    /// report has no text drift) is reset, never left at an older report's value.
+    fn update(&self, report: &Value) {
+        let flag = |v: &Value| f64::from(u8::from(v.as_bool().unwrap_or(false)));
+        let number = |v: &Value| v.as_f64().unwrap_or(f64::NAN);
+        self.dataset_drift_share.set(number(&report["drift_share"]));
+        self.dataset_drift.set(flag(&report["dataset_drift"]));
+        self.enough_data.set(flag(&report["window"]["enough_data"]));
         self.column_score.reset();
         self.column_drift.reset();
-        for c in &report.columns {
+        for c in report["columns"].as_array().into_iter().flatten() {
+            let name = c["name"].as_str().unwrap_or_default();
             self.column_score
-                .with_label_values(&[&c.name, c.test])
-                .set(c.score);
+                .with_label_values(&[name, c["test"].as_str().unwrap_or_default()])
+                .set(number(&c["score"]));
             self.column_drift
-                .with_label_values(&[&c.name])
-                .set(f64::from(u8::from(c.drifted)));
+                .with_label_values(&[name])
+                .set(flag(&c["drifted"]));
         }
-        if let Some(t) = &report.text_drift {
-            self.text_drift_auc.set(t.roc_auc);
-            self.text_drift.set(f64::from(u8::from(t.detected)));
-        }
-        if let Some(p) = &report.psi {
-            self.psi.set(p.value);
-        }
+        self.text_drift_auc
+            .set(number(&report["text_drift"]["roc_auc"]));
+        self.text_drift.set(flag(&report["text_drift"]["detected"]));
+        self.psi.set(number(&report["psi"]["value"]));
         self.performance.reset();
-        if let Some(m) = &report.performance.current {
-            for key in ["f1", "precision", "recall", "accuracy", "balanced_accuracy"] {
-                if let Some(v) = m[key].as_f64() {
-                    self.performance
-                        .with_label_values(&[key, "measured"])
-                        .set(v);
+        let measured = &report["performance"]["current"];
+        let estimated = &report["estimated_performance"];
+        for key in ["f1", "precision", "recall", "accuracy", "balanced_accuracy"] {
+            for (kind, values) in [("measured", measured), ("estimated", estimated)] {
+                if let Some(v) = values[key].as_f64() {
+                    self.performance.with_label_values(&[key, kind]).set(v);
                 }
-            }
-        }
-        if let Some(e) = &report.estimated_performance {
-            for (key, v) in [
-                ("f1", e.f1),
-                ("precision", e.precision),
-                ("recall", e.recall),
-                ("accuracy", e.accuracy),
-            ] {
-                self.performance
-                    .with_label_values(&[key, "estimated"])
-                    .set(v);
             }
         }
         self.window_rows
             .with_label_values(&["current"])
-            .set(report.window.rows as f64);
+            .set(number(&report["window"]["rows"]));
         self.window_rows
             .with_label_values(&["reference"])
-            .set(report.window.reference_rows as f64);
+            .set(number(&report["window"]["reference_rows"]));
         self.labelled_rows
-            .set(report.performance.labelled_rows as f64);
-        self.last_run
-            .set(report.generated_at.timestamp_millis() as f64 / 1000.0);
-        self.last_duration.set(took.as_secs_f64());
+            .set(number(&report["performance"]["labelled_rows"]));
+        let generated = report["generated_at"]
+            .as_str()
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+            .map_or(f64::NAN, |t| t.timestamp_millis() as f64 / 1000.0);
+        self.last_run.set(generated);
     }
 }
 
@@ -193,44 +201,78 @@ impl Gauges {
 #[derive(Clone)]
 pub struct ServiceState {
     settings: Arc<ServiceSettings>,
-    latest: Arc<RwLock<Option<Arc<DriftReport>>>>,
+    store: ReportStore,
+    latest: Arc<RwLock<Option<Latest>>>,
     gauges: Gauges,
+    http: RequestMetrics,
     run_lock: Arc<tokio::sync::Mutex<()>>,
 }
 
+impl AdminAccess for ServiceState {
+    fn admin_token(&self) -> Option<&AdminToken> {
+        self.settings.admin_token.as_ref()
+    }
+
+    fn admin_token_env(&self) -> &'static str {
+        ADMIN_TOKEN_ENV
+    }
+}
+
 impl ServiceState {
-    /// A state for these settings, with the latest stored report loaded if there is one.
-    pub fn new(settings: ServiceSettings) -> ServiceState {
+    /// A state for these settings, with the latest stored report (and its gauges) loaded if
+    /// there is one, so `/reports/latest` answers right after a restart.
+    pub async fn new(settings: ServiceSettings) -> ServiceState {
+        let reports = Home::new(&settings.home).reports();
+        let retention = settings.retention;
+        let (store, latest) = tokio::task::spawn_blocking(move || {
+            let store = ReportStore::open(&reports, retention);
+            let latest = store.load_latest();
+            (store, latest)
+        })
+        .await
+        .expect("opening the report store does not panic");
+        let gauges = Gauges::new();
+        if let Some(latest) = &latest {
+            gauges.update(&latest.value);
+        }
+        let http = RequestMetrics::new(&gauges.registry, route_table());
         ServiceState {
             settings: Arc::new(settings),
-            latest: Arc::default(),
-            gauges: Gauges::new(),
+            store,
+            latest: Arc::new(RwLock::new(latest)),
+            gauges,
+            http,
             run_lock: Arc::default(),
         }
     }
 
     /// Computes a report now (one at a time), stores it and updates the gauges.
-    pub async fn run(&self) -> Result<Arc<DriftReport>, String> {
+    pub async fn run(&self) -> Result<Latest, String> {
         let _one_at_a_time = self.run_lock.lock().await;
         let settings = self.settings.clone();
+        let store = self.store.clone();
         let started = Instant::now();
         let result = tokio::task::spawn_blocking(move || {
-            run_once(
-                &fraudloop_config::Home::new(&settings.home),
+            let report = compute_report(
+                &Home::new(&settings.home),
                 settings.window,
                 &settings.config,
-            )
+            )?;
+            let status = report.status.clone();
+            store.save(&report).map(|latest| (latest, status))
         })
         .await
         .map_err(|e| e.to_string())?;
         match result {
-            Ok(report) => {
-                let report = Arc::new(report);
-                self.gauges.update(&report, started.elapsed());
+            Ok((latest, status)) => {
+                self.gauges.update(&latest.value);
+                self.gauges
+                    .last_duration
+                    .set(started.elapsed().as_secs_f64());
                 self.gauges.runs.with_label_values(&["ok"]).inc();
-                *self.latest.write().expect("report lock") = Some(report.clone());
-                tracing::info!(status = %report.status, seconds = started.elapsed().as_secs_f64(), "drift report");
-                Ok(report)
+                *self.latest.write().expect("report lock") = Some(latest.clone());
+                tracing::info!(%status, seconds = started.elapsed().as_secs_f64(), "drift report");
+                Ok(latest)
             }
             Err(e) => {
                 self.gauges.runs.with_label_values(&["failed"]).inc();
@@ -240,178 +282,167 @@ impl ServiceState {
         }
     }
 
-    fn latest(&self) -> Option<Arc<DriftReport>> {
+    fn latest(&self) -> Option<Latest> {
         self.latest.read().expect("report lock").clone()
     }
 }
 
-fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
-    (
-        status,
-        Json(json!({"error": {"code": code, "message": message.into()}})),
+fn routes() -> Routes<ServiceState> {
+    Routes::new()
+        .get("/health", fraudloop_http::health)
+        .get("/ready", ready)
+        .get("/reports", list_reports)
+        .get("/reports/latest", latest_json)
+        .get("/reports/latest.html", latest_html)
+        .get("/reports/history", history)
+        .get("/reports/{name}", stored_report)
+        .post("/admin/run", admin_run)
+        .get("/metrics", metrics)
+        .get("/openapi.json", openapi)
+}
+
+/// The routes the router serves.
+pub fn route_table() -> RouteTable {
+    routes().table()
+}
+
+/// Every route of the service behind the shared request guard.
+pub fn router(
+    state: ServiceState,
+) -> impl Service<Request, Response = Response, Error = Infallible, Future: Send + 'static>
+       + Clone
+       + Send
+       + Sync
+       + 'static {
+    let metrics = state.http.clone();
+    Guard::new(
+        routes().into_router().with_state(state),
+        metrics,
+        Limits::default(),
     )
-        .into_response()
 }
 
-/// Every route of the service.
-pub fn router(state: ServiceState) -> Router {
-    Router::new()
-        .route("/health", get(|| async { Json(json!({"status": "ok"})) }))
-        .route("/reports", get(list_reports))
-        .route("/reports/latest", get(latest_json))
-        .route("/reports/latest.html", get(latest_html))
-        .route("/reports/history", get(history))
-        .route("/reports/{name}", get(stored_report))
-        .route("/admin/run", post(admin_run))
-        .route("/metrics", get(metrics))
-        .fallback(|| async { error(StatusCode::NOT_FOUND, "not_found", "no such endpoint") })
-        .with_state(state)
+/// The OpenAPI document, written by hand and checked against the router by the tests.
+pub const OPENAPI: &str = include_str!("../openapi.json");
+
+async fn openapi() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], OPENAPI).into_response()
 }
 
-async fn latest_json(State(state): State<ServiceState>) -> Response {
-    match state.latest() {
-        Some(report) => Json(report.as_ref().clone()).into_response(),
-        None => error(
-            StatusCode::NOT_FOUND,
-            "no_report",
-            "no report yet; the first run is under way or failed",
-        ),
-    }
+fn no_report() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        ErrorCode::NoReport,
+        "no report yet; the first run is under way or failed",
+    )
 }
 
-async fn latest_html(State(state): State<ServiceState>) -> Response {
-    match state.latest() {
-        Some(report) => axum::response::Html(crate::html::render_html(&report)).into_response(),
-        None => error(StatusCode::NOT_FOUND, "no_report", "no report yet"),
-    }
+async fn ready(State(state): State<ServiceState>) -> Json<Value> {
+    let latest = state.latest().map(|l| l.value["generated_at"].clone());
+    Json(json!({"status": "ready", "latest_report": latest}))
 }
 
-async fn list_reports(State(state): State<ServiceState>) -> Response {
-    let dir = fraudloop_config::Home::new(&state.settings.home).reports();
-    let mut names: Vec<String> = std::fs::read_dir(&dir)
-        .map(|entries| {
-            entries
-                .flatten()
-                .filter_map(|e| e.file_name().to_str().map(str::to_string))
-                .filter(|n| n.starts_with("report-") && n.ends_with(".json"))
-                .collect()
-        })
-        .unwrap_or_default();
-    names.sort();
-    names.reverse();
-    Json(json!({"reports": names})).into_response()
+async fn latest_json(State(state): State<ServiceState>) -> Result<Response, ApiError> {
+    let latest = state.latest().ok_or_else(no_report)?;
+    Ok((
+        [(header::CONTENT_TYPE, "application/json")],
+        axum::body::Bytes::copy_from_slice(&latest.json),
+    )
+        .into_response())
+}
+
+async fn latest_html(State(state): State<ServiceState>) -> Result<Response, ApiError> {
+    let latest = state.latest().ok_or_else(no_report)?;
+    Ok(axum::response::Html(latest.html.to_string()).into_response())
+}
+
+/// `GET /reports`: stored report names, newest first.
+async fn list_reports(State(state): State<ServiceState>) -> Json<Value> {
+    let names: Vec<String> = state
+        .store
+        .history()
+        .into_iter()
+        .rev()
+        .map(|e| e.name)
+        .collect();
+    Json(json!({"reports": names}))
 }
 
 /// `GET /reports/history`: the headline numbers of every stored report, oldest first, for
-/// trends (drift share, text-drift AUC, PSI, measured and estimated F1).
-async fn history(State(state): State<ServiceState>) -> Response {
-    let dir = fraudloop_config::Home::new(&state.settings.home).reports();
-    let points = tokio::task::spawn_blocking(move || {
-        let mut names: Vec<std::path::PathBuf> = std::fs::read_dir(&dir)
-            .map(|entries| entries.flatten().map(|e| e.path()).collect())
-            .unwrap_or_default();
-        names.retain(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with("report-") && n.ends_with(".json"))
-        });
-        names.sort();
-        names
-            .iter()
-            .filter_map(|path| std::fs::read(path).ok())
-            .filter_map(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
-            .map(|r| {
-                json!({
-                    "generated_at": r["generated_at"],
-                    "model_version": r["model_version"],
-                    "rows": r["window"]["rows"],
-                    "enough_data": r["window"]["enough_data"],
-                    "dataset_drift": r["dataset_drift"],
-                    "drift_share": r["drift_share"],
-                    "text_drift_auc": r["text_drift"]["roc_auc"],
-                    "text_drift": r["text_drift"]["detected"],
-                    "psi": r["psi"]["value"],
-                    "f1_measured": r["performance"]["current"]["f1"],
-                    "f1_estimated": r["estimated_performance"]["f1"],
-                })
-            })
-            .collect::<Vec<_>>()
-    })
-    .await
-    .unwrap_or_default();
-    Json(json!({"points": points})).into_response()
+/// trends (drift share, text-drift AUC, PSI, measured and estimated F1), from the index.
+async fn history(State(state): State<ServiceState>) -> Json<Value> {
+    Json(json!({"points": state.store.history()}))
 }
 
-async fn stored_report(State(state): State<ServiceState>, Path(name): Path<String>) -> Response {
-    let valid = name.starts_with("report-")
-        && name.ends_with(".json")
-        && !name.contains(['/', '\\'])
-        && !name.contains("..");
-    if !valid {
-        return error(StatusCode::NOT_FOUND, "not_found", "no such report");
-    }
-    let path = fraudloop_config::Home::new(&state.settings.home)
-        .reports()
-        .join(&name);
-    match std::fs::read(&path) {
-        Ok(bytes) => ([(header::CONTENT_TYPE, "application/json")], bytes).into_response(),
-        Err(_) => error(StatusCode::NOT_FOUND, "not_found", "no such report"),
-    }
+async fn stored_report(
+    State(state): State<ServiceState>,
+    ApiPath(name): ApiPath<String>,
+) -> Result<Response, ApiError> {
+    let store = state.store.clone();
+    let bytes = tokio::task::spawn_blocking(move || store.read(&name))
+        .await
+        .map_err(|e| ApiError::internal("reading a stored report", e))?
+        .ok_or_else(|| ApiError::not_found("no such report; see /reports"))?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], bytes).into_response())
 }
 
-async fn admin_run(State(state): State<ServiceState>, headers: HeaderMap) -> Response {
-    let authorization = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
-    if let Err(denied) = AdminToken::check(state.settings.admin_token.as_ref(), authorization) {
-        let message = denied.message("DRIFT_MONITOR_ADMIN_TOKEN");
-        return error(StatusCode::UNAUTHORIZED, denied.code(), message);
-    }
+async fn admin_run(_admin: Admin, State(state): State<ServiceState>) -> Result<Response, ApiError> {
     match state.run().await {
-        Ok(report) => Json(report.as_ref().clone()).into_response(),
-        Err(message) => error(StatusCode::CONFLICT, "report_failed", message),
+        Ok(latest) => Ok((
+            [(header::CONTENT_TYPE, "application/json")],
+            axum::body::Bytes::copy_from_slice(&latest.json),
+        )
+            .into_response()),
+        Err(message) => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            ErrorCode::ReportFailed,
+            message,
+        )),
     }
 }
 
 async fn metrics(State(state): State<ServiceState>) -> Response {
-    let body = prometheus::TextEncoder::new()
-        .encode_to_string(&state.gauges.registry.gather())
-        .unwrap_or_else(|e| format!("# encoding failed: {e}\n"));
-    (
-        [(
-            header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
-        )],
-        body,
-    )
-        .into_response()
+    fraudloop_http::metrics::text_response(fraudloop_http::metrics::render(&state.gauges.registry))
 }
 
-/// Runs reports every `interval` (the first at once) until the process ends.
-pub async fn schedule(state: ServiceState) {
-    let mut interval = tokio::time::interval(state.settings.interval);
-    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        interval.tick().await;
-        // Failures are counted and logged in run(); the next tick tries again.
-        let _ = state.run().await;
+/// A built service, bound and ready to run.
+pub struct Application {
+    server: Server,
+    state: ServiceState,
+}
+
+impl Application {
+    /// Loads the stored latest report and binds the listener (port 0 works).
+    pub async fn build(settings: ServiceSettings) -> anyhow::Result<Application> {
+        let server = Server::bind(settings.addr).await?;
+        let state = ServiceState::new(settings).await;
+        Ok(Application { server, state })
     }
-}
 
-/// Binds, schedules and serves until `shutdown` resolves. Returns the bound port through
-/// `on_bound` (port 0 works).
-pub async fn serve(
-    settings: ServiceSettings,
-    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-    on_bound: impl FnOnce(u16),
-) -> anyhow::Result<()> {
-    let listener = tokio::net::TcpListener::bind(settings.addr).await?;
-    on_bound(listener.local_addr()?.port());
-    let state = ServiceState::new(settings);
-    let scheduler = tokio::spawn(schedule(state.clone()));
-    let served = axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await;
-    scheduler.abort();
-    Ok(served?)
+    /// The bound port.
+    pub fn port(&self) -> u16 {
+        self.server.port()
+    }
+
+    /// Runs reports every interval (the first at once) and serves until `shutdown`
+    /// resolves.
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let scheduled = self.state.clone();
+        // Failures are counted and logged in run(); the next tick tries again.
+        let _scheduler = fraudloop_http::spawn_periodic(
+            "drift report",
+            self.state.settings.interval,
+            move || {
+                let state = scheduled.clone();
+                async move {
+                    let _ = state.run().await;
+                    Ok(())
+                }
+            },
+        );
+        self.server.serve(router(self.state), shutdown).await
+    }
 }

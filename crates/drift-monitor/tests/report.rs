@@ -10,7 +10,7 @@ use drift_monitor::{run_once, DriftConfig, WindowSpec};
 fn window() -> WindowSpec {
     WindowSpec {
         last_n: 1000,
-        since: None,
+        max_age: None,
     }
 }
 
@@ -104,7 +104,21 @@ fn a_clean_batch_shows_no_drift_and_a_drifted_one_shows_its_new_themes() {
         serde_json::from_slice(&std::fs::read(home.reports().join("latest.json")).unwrap())
             .unwrap();
     assert_eq!(latest["text_drift"]["detected"], true);
-    assert_eq!(std::fs::read_dir(home.reports()).unwrap().count(), 3);
+    let mut stored: Vec<String> = std::fs::read_dir(home.reports())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| !n.starts_with("report-"))
+        .collect();
+    stored.sort();
+    assert_eq!(stored, ["index.json", "latest.html", "latest.json"]);
+    let reports = std::fs::read_dir(home.reports())
+        .unwrap()
+        .filter(|e| {
+            let name = e.as_ref().unwrap().file_name();
+            name.to_string_lossy().starts_with("report-")
+        })
+        .count();
+    assert_eq!(reports, 2, "one file per report");
 }
 
 #[test]

@@ -48,8 +48,7 @@ impl AdminToken {
     }
 
     /// A token from configuration: surrounding whitespace is dropped; fewer than
-    /// [`AdminToken::MIN_CHARS`] characters is an error. Command lines use
-    /// [`AdminTokenParser`], whose errors do not repeat the value.
+    /// [`AdminToken::MIN_CHARS`] characters is an error (which never repeats the value).
     pub fn parse(value: &str) -> Result<AdminToken, String> {
         let token = value.trim();
         if token.chars().count() < Self::MIN_CHARS {
@@ -61,11 +60,25 @@ impl AdminToken {
         Ok(AdminToken(token.into()))
     }
 
+    /// The token in environment variable `var` (`None` when unset: admin endpoints are
+    /// disabled). Secrets come only from the environment, never from flags or files; an
+    /// error names the variable, never its value (a mistyped token is nearly the secret).
+    pub fn from_env(var: &str) -> Result<Option<AdminToken>, String> {
+        match std::env::var(var) {
+            Ok(value) => AdminToken::parse(&value)
+                .map(Some)
+                .map_err(|why| format!("{var} (value not shown: it is a secret): {why}")),
+            Err(std::env::VarError::NotPresent) => Ok(None),
+            Err(std::env::VarError::NotUnicode(_)) => Err(format!("{var} is not valid UTF-8")),
+        }
+    }
+
     /// Constant-time comparison with a presented token, so response timing does not reveal
     /// how much of a guess was right.
     pub fn matches(&self, presented: &str) -> bool {
-        let (a, b) = (self.0.as_bytes(), presented.as_bytes());
-        a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+        use subtle::ConstantTimeEq;
+        // The length is not secret (it is at least MIN_CHARS); the bytes are.
+        bool::from(self.0.as_bytes().ct_eq(presented.as_bytes()))
     }
 
     /// Checks the value of an `Authorization` header (`None`: no header, or not UTF-8)
@@ -92,37 +105,6 @@ impl AdminToken {
 impl std::fmt::Debug for AdminToken {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("AdminToken(<redacted>)")
-    }
-}
-
-/// The clap value parser of admin-token flags. clap's own error for a refused value quotes
-/// the value, and a mistyped token is still (nearly) the secret: this one names only the flag.
-///
-/// `#[arg(long, env = "X_ADMIN_TOKEN", hide_env_values = true, value_parser = AdminTokenParser)]`
-#[derive(Debug, Clone, Copy, Default)]
-pub struct AdminTokenParser;
-
-impl clap::builder::TypedValueParser for AdminTokenParser {
-    type Value = AdminToken;
-
-    fn parse_ref(
-        &self,
-        cmd: &clap::Command,
-        arg: Option<&clap::Arg>,
-        value: &std::ffi::OsStr,
-    ) -> Result<AdminToken, clap::Error> {
-        let refuse = |why: &str| {
-            let flag = arg.map_or_else(|| "the admin token".to_owned(), ToString::to_string);
-            clap::Error::raw(
-                clap::error::ErrorKind::ValueValidation,
-                format!("invalid value for '{flag}' (not shown: it is a secret): {why}\n"),
-            )
-            .with_cmd(cmd)
-        };
-        let text = value
-            .to_str()
-            .ok_or_else(|| refuse("it is not valid UTF-8"))?;
-        AdminToken::parse(text).map_err(|why| refuse(&why))
     }
 }
 
@@ -170,27 +152,21 @@ mod tests {
     }
 
     #[test]
-    fn a_refused_token_is_not_echoed_by_the_command_line_parser() {
-        let command = || {
-            clap::Command::new("svc").arg(
-                clap::Arg::new("admin_token")
-                    .long("admin-token")
-                    .value_parser(AdminTokenParser),
-            )
-        };
-        let error = command()
-            .try_get_matches_from(["svc", "--admin-token", "hunter2"])
-            .unwrap_err();
-        let shown = error.render().to_string();
-        assert_eq!(error.kind(), clap::error::ErrorKind::ValueValidation);
-        assert!(shown.contains("--admin-token"), "{shown}");
-        assert!(shown.contains("at least 8 characters"), "{shown}");
-        assert!(!shown.contains("hunter2"), "{shown}");
-
-        let matches = command()
-            .try_get_matches_from(["svc", "--admin-token", " s3cret-token "])
+    fn tokens_from_the_environment_are_checked_and_never_echoed() {
+        std::env::set_var("FRAUDLOOP_ADMINTEST_SHORT", "hunter2");
+        let err = AdminToken::from_env("FRAUDLOOP_ADMINTEST_SHORT").unwrap_err();
+        assert!(err.contains("FRAUDLOOP_ADMINTEST_SHORT"), "{err}");
+        assert!(err.contains("at least 8 characters"), "{err}");
+        assert!(!err.contains("hunter2"), "{err}");
+        std::env::set_var("FRAUDLOOP_ADMINTEST_OK", " s3cret-token ");
+        let token = AdminToken::from_env("FRAUDLOOP_ADMINTEST_OK")
+            .unwrap()
             .unwrap();
-        let token = matches.get_one::<AdminToken>("admin_token").unwrap();
         assert!(token.matches("s3cret-token"));
+        std::env::set_var("FRAUDLOOP_ADMINTEST_EMPTY", "");
+        assert!(AdminToken::from_env("FRAUDLOOP_ADMINTEST_EMPTY").is_err());
+        assert!(AdminToken::from_env("FRAUDLOOP_ADMINTEST_UNSET")
+            .unwrap()
+            .is_none());
     }
 }

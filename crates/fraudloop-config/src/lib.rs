@@ -2,13 +2,16 @@
 //!
 //! # Brief overview
 //! - [`Home`] is the shared volume every service reads and writes: models under
-//!   `artifacts/`, production data under `data/`, drift reports under `reports/`. It comes from
-//!   `--home`, else `FRAUDLOOP_HOME`, else the current directory. The layout is decided here and
-//!   nowhere else.
+//!   `artifacts/`, production data under `data/`, drift reports under `reports/`.
+//!   [`Home::resolve`] is the one way every binary finds it: `--home`, else `FRAUDLOOP_HOME`,
+//!   else the current directory. The layout is decided here and nowhere else.
 //! - [`load_layered`] builds a typed settings value from its defaults, an optional TOML file
 //!   and `PREFIX_`-prefixed environment variables (`__` separates nested keys), in that order
 //!   of precedence. Unknown keys are errors, so a typo fails at start-up instead of being
-//!   ignored.
+//!   ignored. [`load_service_settings`] does the same for a service, whose prefix other
+//!   services share for their own settings (`PREDICT_API_URL` is the web UI's address of
+//!   predict-api, not a predict-api setting): there the environment contributes only the
+//!   settings the service has, and the file stays strict.
 //! - [`AdminToken`] is the bearer token of every service's admin endpoints, with the one
 //!   check of an `Authorization` header against it.
 //!
@@ -21,11 +24,11 @@ mod admin;
 use std::path::{Path, PathBuf};
 
 use figment::providers::{Env, Format, Serialized, Toml};
-use figment::Figment;
+use figment::{Figment, Provider};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-pub use admin::{AdminDenied, AdminToken, AdminTokenParser};
+pub use admin::{AdminDenied, AdminToken};
 
 /// The environment variable naming the shared home directory.
 pub const HOME_ENV: &str = "FRAUDLOOP_HOME";
@@ -42,10 +45,19 @@ impl Home {
         Home { root: root.into() }
     }
 
-    /// The home from a command-line value (clap fills it from [`HOME_ENV`] too), else the
+    /// The home of every binary: the command line's `--home`, else [`HOME_ENV`], else the
     /// current directory.
-    pub fn from_arg(explicit: Option<PathBuf>) -> Home {
-        Home::new(explicit.unwrap_or_else(|| PathBuf::from(".")))
+    pub fn resolve(explicit: Option<PathBuf>) -> Home {
+        let from_env = || {
+            std::env::var_os(HOME_ENV)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        };
+        Home::new(
+            explicit
+                .or_else(from_env)
+                .unwrap_or_else(|| PathBuf::from(".")),
+        )
     }
 
     /// The root directory.
@@ -69,14 +81,71 @@ impl Home {
     }
 }
 
+/// Deserializes an optional text setting that the environment may have typed as a number or
+/// a boolean (`PREDICT_API_INSTANCE=7` arrives as the number 7).
+pub fn string_like<'de, D>(deserializer: D) -> Result<Option<String>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    #[derive(serde::Deserialize)]
+    #[serde(untagged)]
+    enum Scalar {
+        Text(String),
+        Unsigned(u64),
+        Signed(i64),
+        Float(f64),
+        Bool(bool),
+    }
+    let value: Option<Scalar> = serde::Deserialize::deserialize(deserializer)?;
+    Ok(value.map(|v| match v {
+        Scalar::Text(s) => s,
+        Scalar::Unsigned(n) => n.to_string(),
+        Scalar::Signed(n) => n.to_string(),
+        Scalar::Float(n) => n.to_string(),
+        Scalar::Bool(b) => b.to_string(),
+    }))
+}
+
 /// Settings could not be loaded.
 #[derive(Debug, thiserror::Error)]
 #[error("invalid settings: {0}")]
 pub struct ConfigError(String);
 
 /// Defaults, then the TOML `file` (when given it must exist), then environment variables
-/// starting with `env_prefix` (e.g. `FRAUDLOOP_TRAINER_` + `TFIDF__MIN_DF=3`).
+/// starting with `env_prefix` (e.g. `FRAUDLOOP_TRAINER_` + `TFIDF__MIN_DF=3`). Every key,
+/// in the file or the environment, must be a setting.
 pub fn load_layered<T>(file: Option<&Path>, env_prefix: &str) -> Result<T, ConfigError>
+where
+    T: Serialize + DeserializeOwned + Default,
+{
+    layered::<T>(file, Env::prefixed(env_prefix).split("__"))
+}
+
+/// Like [`load_layered`], for a service: environment variables with the prefix that do not
+/// name a setting are left alone (another service's client settings such as
+/// `PREDICT_API_URL`, or secrets the service reads by themselves such as
+/// `PREDICT_API_ADMIN_TOKEN`). The file stays strict.
+pub fn load_service_settings<T>(file: Option<&Path>, env_prefix: &str) -> Result<T, ConfigError>
+where
+    T: Serialize + DeserializeOwned + Default,
+{
+    let known: Vec<String> = match Serialized::defaults(T::default()).data() {
+        Ok(data) => data
+            .values()
+            .flat_map(|dict| dict.keys().cloned())
+            .collect(),
+        Err(e) => return Err(ConfigError(e.to_string())),
+    };
+    let env = Env::prefixed(env_prefix)
+        .filter(move |key| {
+            let top = key.as_str().split("__").next().unwrap_or_default();
+            known.iter().any(|k| k.eq_ignore_ascii_case(top))
+        })
+        .split("__");
+    layered::<T>(file, env)
+}
+
+fn layered<T>(file: Option<&Path>, env: Env) -> Result<T, ConfigError>
 where
     T: Serialize + DeserializeOwned + Default,
 {
@@ -90,8 +159,10 @@ where
         }
         figment = figment.merge(Toml::file_exact(path));
     }
-    figment = figment.merge(Env::prefixed(env_prefix).split("__"));
-    figment.extract().map_err(|e| ConfigError(e.to_string()))
+    figment
+        .merge(env)
+        .extract()
+        .map_err(|e| ConfigError(e.to_string()))
 }
 
 #[cfg(test)]
@@ -168,10 +239,31 @@ mod tests {
     }
 
     #[test]
+    fn services_read_only_their_own_settings_from_the_environment() {
+        std::env::set_var("FRAUDLOOP_CFGTEST_D_FOLDS", "7");
+        std::env::set_var("FRAUDLOOP_CFGTEST_D_INNER__MIN_DF", "8");
+        // Another service's client setting and a secret share the prefix.
+        std::env::set_var("FRAUDLOOP_CFGTEST_D_URL", "http://127.0.0.1:8000");
+        std::env::set_var("FRAUDLOOP_CFGTEST_D_ADMIN_TOKEN", "s3cret-token");
+        let s: Settings = load_service_settings(None, "FRAUDLOOP_CFGTEST_D_").unwrap();
+        assert_eq!((s.folds, s.inner.min_df), (7, 8));
+        // The strict loader refuses them.
+        assert!(load_layered::<Settings>(None, "FRAUDLOOP_CFGTEST_D_").is_err());
+        // A typo inside a known section is still an error.
+        std::env::set_var("FRAUDLOOP_CFGTEST_E_INNER__MIN_DX", "8");
+        let err = load_service_settings::<Settings>(None, "FRAUDLOOP_CFGTEST_E_").unwrap_err();
+        assert!(err.to_string().contains("min_dx"), "{err}");
+    }
+
+    #[test]
     fn home_layout() {
         let home = Home::new("/srv/fraudloop");
         assert_eq!(home.artifacts(), PathBuf::from("/srv/fraudloop/artifacts"));
         assert_eq!(home.data(), PathBuf::from("/srv/fraudloop/data"));
-        assert_eq!(Home::from_arg(None).root(), Path::new("."));
+        assert_eq!(
+            Home::resolve(Some("/x".into())).root(),
+            Path::new("/x"),
+            "--home wins over the environment"
+        );
     }
 }

@@ -1,9 +1,9 @@
 use clap::Parser;
-use predict_api::{shutdown_signal, Application, Settings};
+use predict_api::{shutdown_signal, Application, Cli, Settings};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let settings = Settings::parse();
+    let settings = Settings::load(Cli::parse())?;
     fraudloop_telemetry::init("info,predict_api=info,tower_http=warn");
     let app = Application::build(settings).await?;
     tracing::info!(port = app.port(), "predict-api listening");

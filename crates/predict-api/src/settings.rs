@@ -4,65 +4,146 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use anyhow::Context as _;
 use clap::Parser;
+use serde::{Deserialize, Serialize};
 
 pub use fraudloop_config::AdminToken;
 
-/// predict-api settings. Every flag also reads an environment variable.
+/// The prefix of predict-api's environment variables (`PREDICT_API_MAX_BODY_BYTES=...`).
+pub const ENV_PREFIX: &str = "PREDICT_API_";
+/// The environment variable holding the admin token (read only from the environment).
+pub const ADMIN_TOKEN_ENV: &str = "PREDICT_API_ADMIN_TOKEN";
+
+/// The command line: where the settings file and the home are, and the listen address.
+/// Everything else is a setting (defaults, then `--config`, then `PREDICT_API_*`).
 #[derive(Debug, Clone, Parser)]
 #[command(name = "predict-api", version, about = "Fraud-message scoring service")]
+pub struct Cli {
+    /// A TOML settings file (keys as in `Settings`, e.g. `max_text_chars = 5000`).
+    #[arg(long, env = "PREDICT_API_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Shared home directory (models in artifacts/, production data in data/); default
+    /// FRAUDLOOP_HOME, else the current directory.
+    #[arg(long, value_name = "DIR")]
+    pub home: Option<PathBuf>,
+    /// Listen address (overrides `addr` from the file and `PREDICT_API_ADDR`).
+    #[arg(long)]
+    pub addr: Option<SocketAddr>,
+}
+
+/// predict-api settings. Each is also an environment variable: `PREDICT_API_` and the name
+/// in capitals (`PREDICT_API_CONCURRENCY_LIMIT=256`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Settings {
     /// Listen address.
-    #[arg(long, env = "PREDICT_API_ADDR", default_value = "127.0.0.1:8000")]
     pub addr: SocketAddr,
     /// Shared home directory (models in artifacts/, production data in data/).
-    #[arg(long, env = fraudloop_config::HOME_ENV, default_value = ".")]
+    #[serde(skip)]
     pub home: PathBuf,
     /// Bearer token for /admin/* (unset: admin endpoints refuse every request).
-    #[arg(long, env = "PREDICT_API_ADMIN_TOKEN", hide_env_values = true, value_parser = fraudloop_config::AdminTokenParser)]
+    #[serde(skip)]
     pub admin_token: Option<AdminToken>,
     /// Name of this replica in log file names (default: host name and process id).
-    #[arg(long, env = "PREDICT_API_INSTANCE")]
+    #[serde(deserialize_with = "fraudloop_config::string_like")]
     pub instance: Option<String>,
     /// Largest accepted request body, in bytes.
-    #[arg(long, env = "PREDICT_API_MAX_BODY_BYTES", default_value_t = 4 * 1024 * 1024)]
     pub max_body_bytes: usize,
     /// Longest accepted message, in characters.
-    #[arg(long, env = "PREDICT_API_MAX_TEXT_CHARS", default_value_t = 20_000)]
     pub max_text_chars: usize,
     /// Most items in one batch request.
-    #[arg(long, env = "PREDICT_API_BATCH_MAX", default_value_t = 1000)]
     pub batch_max: usize,
     /// Request timeout, in milliseconds.
-    #[arg(long, env = "PREDICT_API_REQUEST_TIMEOUT_MS", default_value_t = 10_000)]
     pub request_timeout_ms: u64,
     /// Requests processed at once; more are shed with 503 and Retry-After.
-    #[arg(long, env = "PREDICT_API_CONCURRENCY_LIMIT", default_value_t = 512)]
     pub concurrency_limit: usize,
     /// How often the production alias is checked for a new model, in milliseconds.
-    #[arg(long, env = "PREDICT_API_RELOAD_POLL_MS", default_value_t = 2000)]
     pub reload_poll_ms: u64,
-    /// Risk-level bands: scores below the first are low, from the second on high.
-    #[arg(long, env = "PREDICT_API_RISK_BANDS", default_value = "0.3,0.7", value_parser = parse_bands)]
+    /// Risk-level bands: scores below the first are low, from the second on high ("0.3,0.7").
     pub risk_bands: RiskBands,
     /// Terms listed in each explanation.
-    #[arg(long, env = "PREDICT_API_TOP_TERMS", default_value_t = 5)]
     pub top_terms: usize,
     /// Predictions waiting to be logged before new ones are dropped (and counted).
-    #[arg(long, env = "PREDICT_API_LOG_QUEUE", default_value_t = 65_536)]
     pub log_queue: usize,
     /// Recent predictions kept in memory for feedback lookups (older ones are read from disk).
-    #[arg(long, env = "PREDICT_API_RECENT_PREDICTIONS", default_value_t = 20_000)]
     pub recent_predictions: usize,
 }
 
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            addr: "127.0.0.1:8000".parse().expect("static address"),
+            home: PathBuf::from("."),
+            admin_token: None,
+            instance: None,
+            max_body_bytes: 4 * 1024 * 1024,
+            max_text_chars: 20_000,
+            batch_max: 1000,
+            request_timeout_ms: 10_000,
+            concurrency_limit: 512,
+            reload_poll_ms: 2000,
+            risk_bands: RiskBands {
+                medium_from: 0.3,
+                high_from: 0.7,
+            },
+            top_terms: 5,
+            log_queue: 65_536,
+            recent_predictions: 20_000,
+        }
+    }
+}
+
 impl Settings {
+    /// The settings of a run: defaults, then `--config`, then `PREDICT_API_*`, then the
+    /// command line; the home from [`fraudloop_config::Home::resolve`]; the admin token from
+    /// `PREDICT_API_ADMIN_TOKEN` only.
+    pub fn load(cli: Cli) -> anyhow::Result<Settings> {
+        let mut settings: Settings =
+            fraudloop_config::load_service_settings(cli.config.as_deref(), ENV_PREFIX)?;
+        settings.home = fraudloop_config::Home::resolve(cli.home)
+            .root()
+            .to_path_buf();
+        if let Some(addr) = cli.addr {
+            settings.addr = addr;
+        }
+        settings.admin_token = AdminToken::from_env(ADMIN_TOKEN_ENV)
+            .map_err(anyhow::Error::msg)
+            .context("invalid settings")?;
+        settings.validate().context("invalid settings")?;
+        Ok(settings)
+    }
+
     /// Defaults for a home directory, listening on a random loopback port (for tests).
     pub fn for_home(home: impl Into<PathBuf>) -> Settings {
-        let mut settings = Settings::parse_from(["predict-api"]);
-        settings.home = home.into();
-        settings.addr = "127.0.0.1:0".parse().expect("static address");
-        settings
+        Settings {
+            home: home.into(),
+            addr: "127.0.0.1:0".parse().expect("static address"),
+            ..Settings::default()
+        }
+    }
+
+    fn validate(&self) -> anyhow::Result<()> {
+        anyhow::ensure!(
+            self.concurrency_limit > 0,
+            "concurrency_limit must be at least 1"
+        );
+        anyhow::ensure!(self.batch_max > 0, "batch_max must be at least 1");
+        anyhow::ensure!(self.max_text_chars > 0, "max_text_chars must be at least 1");
+        anyhow::ensure!(
+            self.request_timeout_ms > 0,
+            "request_timeout_ms must be at least 1"
+        );
+        Ok(())
+    }
+
+    /// The request limits every request runs under.
+    pub fn limits(&self) -> fraudloop_http::Limits {
+        fraudloop_http::Limits {
+            concurrency: self.concurrency_limit,
+            request_timeout: self.request_timeout(),
+            max_body_bytes: self.max_body_bytes,
+        }
     }
 
     /// The request timeout.
@@ -91,7 +172,7 @@ impl Settings {
     }
 }
 
-/// Score bands of the risk levels.
+/// Score bands of the risk levels, written `"0.3,0.7"` in settings.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RiskBands {
     /// Scores below this are low.
@@ -110,6 +191,19 @@ impl RiskBands {
         } else {
             "low"
         }
+    }
+}
+
+impl Serialize for RiskBands {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format!("{},{}", self.medium_from, self.high_from))
+    }
+}
+
+impl<'de> Deserialize<'de> for RiskBands {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        parse_bands(&text).map_err(serde::de::Error::custom)
     }
 }
 

@@ -274,14 +274,37 @@ pub enum ReloadError {
     Registry(#[from] artifact_store::Error),
 }
 
+/// Marks a registry read failure (not a version) in the reload lock's last failure.
+const REGISTRY_ERROR: &str = "registry: ";
+
 impl AppState {
     /// Loads the registry's production model if it differs from the served one. With
     /// `force`, retries a version that failed before.
     pub async fn reload(&self, force: bool) -> Result<ReloadOutcome, ReloadError> {
         let mut last_failed = self.reload_lock.lock().await;
-        let wanted = self
-            .registry
-            .aliases()?
+        let aliases = match self.registry.aliases() {
+            Ok(aliases) => aliases,
+            Err(source) => {
+                // A corrupt or unreadable aliases file is a failed reload like a corrupt
+                // bundle: counted, logged once per distinct error, and the current model
+                // keeps serving.
+                self.metrics.reloads.with_label_values(&["failed"]).inc();
+                let marker = format!("{REGISTRY_ERROR}{source}");
+                if last_failed.as_deref() != Some(marker.as_str()) {
+                    tracing::error!(error = %source, "cannot read the registry's aliases; the current model keeps serving");
+                    *last_failed = Some(marker);
+                }
+                return Err(ReloadError::Registry(source));
+            }
+        };
+        if last_failed
+            .as_deref()
+            .is_some_and(|f| f.starts_with(REGISTRY_ERROR))
+        {
+            tracing::info!("the registry's aliases are readable again");
+            *last_failed = None;
+        }
+        let wanted = aliases
             .production
             .ok_or(ReloadError::NoProduction)?
             .to_string();
@@ -334,5 +357,15 @@ impl AppState {
                 })
             }
         }
+    }
+}
+
+impl fraudloop_http::AdminAccess for AppState {
+    fn admin_token(&self) -> Option<&fraudloop_config::AdminToken> {
+        self.settings.admin_token.as_ref()
+    }
+
+    fn admin_token_env(&self) -> &'static str {
+        crate::settings::ADMIN_TOKEN_ENV
     }
 }

@@ -32,8 +32,9 @@ pub fn code_version() -> String {
 #[derive(Debug, Parser)]
 #[command(name = "trainer", version, about)]
 pub struct Cli {
-    /// Shared home directory (models in artifacts/, production data in data/).
-    #[arg(long, global = true, env = fraudloop_config::HOME_ENV, value_name = "DIR")]
+    /// Shared home directory (models in artifacts/, production data in data/); default
+    /// FRAUDLOOP_HOME, else the current directory.
+    #[arg(long, global = true, value_name = "DIR")]
     pub home: Option<PathBuf>,
     /// What to do.
     #[command(subcommand)]
@@ -169,7 +170,7 @@ pub enum ImportCommand {
 
 /// Runs a parsed command, printing its output on standard output.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
-    let home = Home::from_arg(cli.home);
+    let home = Home::resolve(cli.home);
     let open_registry = || {
         Registry::open(home.artifacts()).with_context(|| {
             format!(
@@ -243,11 +244,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             let mut rows = Vec::new();
             for info in registry.list()? {
                 let m = &info.manifest;
-                let metrics: serde_json::Value =
-                    std::fs::read(registry.bundle_dir(m.version).join("metrics.json"))
-                        .ok()
-                        .and_then(|b| serde_json::from_slice(&b).ok())
-                        .unwrap_or_default();
+                // A bundle whose metrics fail verification lists without them.
+                let metrics = registry.read_metrics(m.version).unwrap_or_default();
                 rows.push(json!({
                     "version": m.version.to_string(),
                     "created_at": m.created_at.format("%Y-%m-%d %H:%M:%SZ").to_string(),
@@ -389,22 +387,18 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Writes `path` through a temporary file in the same directory, fsynced, then renamed, so a
-/// reader never sees a half-written file.
+/// Writes `path` whole or not at all (`fraudloop_fs::write_atomically`: temporary file,
+/// fsync, rename, directory fsync), creating its directory first.
 pub fn write_atomically(
     path: &std::path::Path,
-    write: impl FnOnce(&mut std::fs::File) -> anyhow::Result<()>,
+    write: impl FnOnce(&mut Vec<u8>) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
-    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-    let mut file =
-        std::fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
-    write(&mut file).with_context(|| format!("writing {}", tmp.display()))?;
-    file.sync_all()
-        .with_context(|| format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("moving {} into place", path.display()))
+    let mut bytes = Vec::new();
+    write(&mut bytes).with_context(|| format!("writing {}", path.display()))?;
+    Ok(fraudloop_fs::write_atomically(path, &bytes)?)
 }
 
 fn default_actor() -> String {

@@ -126,7 +126,7 @@ pub fn train(registry: &Registry, args: &TrainArgs) -> anyhow::Result<TrainRepor
             training_config: serde_json::to_value(config).expect("training config serialises"),
             training_data: fingerprint,
             code_version: crate::code_version(),
-            extra_files: vec![("ref_data.csv".to_string(), ref_data)],
+            extra_files: vec![(artifact_store::REFERENCE_DATA_FILE.to_string(), ref_data)],
         })
         .context("writing the model bundle")?;
 

@@ -3,36 +3,22 @@
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
 
-use crate::error::ApiError;
-use crate::settings::AdminToken;
-use crate::state::{AppState, ReloadError, ReloadOutcome};
+use fraudloop_http::Admin;
 
-/// Checks `Authorization: Bearer <token>` against the configured admin token.
-pub fn authorize(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
-    let authorization = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
-    AdminToken::check(state.settings.admin_token.as_ref(), authorization).map_err(|denied| {
-        ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            denied.code(),
-            denied.message("PREDICT_API_ADMIN_TOKEN"),
-        )
-    })
-}
+use crate::error::{ApiError, ErrorCode};
+use crate::state::{AppState, ReloadError, ReloadOutcome};
 
 /// `POST /admin/reload`: load the registry's production model now.
 #[tracing::instrument(name = "admin_reload", skip_all)]
 pub async fn reload(
+    _admin: Admin,
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    authorize(&state, &headers)?;
     match state.reload(true).await {
         Ok(ReloadOutcome::Unchanged(version)) => {
             Ok(Json(json!({"reloaded": false, "model_version": version})))
@@ -42,12 +28,12 @@ pub async fn reload(
         )),
         Err(ReloadError::NoProduction) => Err(ApiError::new(
             StatusCode::CONFLICT,
-            "no_production_model",
+            ErrorCode::NoProductionModel,
             ReloadError::NoProduction.to_string(),
         )),
         Err(e @ ReloadError::Refused { .. }) => Err(ApiError::new(
             StatusCode::CONFLICT,
-            "model_refused",
+            ErrorCode::ModelRefused,
             format!(
                 "{e}; still serving {}",
                 state
@@ -62,10 +48,9 @@ pub async fn reload(
 /// `GET /admin/export/prod_data.csv`: predictions joined with their latest feedback label.
 #[tracing::instrument(name = "admin_export", skip_all)]
 pub async fn export_prod_data(
+    _admin: Admin,
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    authorize(&state, &headers)?;
     let log = state.prediction_log.clone();
     let _ = tokio::task::spawn_blocking(move || log.flush()).await;
     let data_dir = state.data_dir.clone();

@@ -9,8 +9,8 @@ use prod_data::FeedbackRecord;
 use serde::Deserialize;
 use text_model::Label;
 
-use crate::error::{ApiError, ApiJson};
-use crate::routes::predict::validate_text;
+use crate::error::{ApiError, ApiJson, ErrorCode};
+use crate::routes::validation::validate_text;
 use crate::state::{AppState, FeedbackIndex};
 
 /// Who labelled a message.
@@ -46,18 +46,20 @@ pub async fn feedback(
     let label: Label = request
         .label
         .parse()
-        .map_err(|e: text_model::UnknownLabel| ApiError::invalid("invalid_label", e.to_string()))?;
+        .map_err(|e: text_model::UnknownLabel| {
+            ApiError::invalid(ErrorCode::InvalidLabel, e.to_string())
+        })?;
     let source = request.source.unwrap_or_else(|| "user".to_string());
     if !SOURCES.contains(&source.as_str()) {
         return Err(ApiError::invalid(
-            "invalid_source",
+            ErrorCode::InvalidSource,
             format!("source {source:?} must be one of user, operator, agent"),
         ));
     }
     let comment = request.comment.filter(|c| !c.trim().is_empty());
     if comment.as_ref().is_some_and(|c| c.chars().count() > 2000) {
         return Err(ApiError::invalid(
-            "comment_too_long",
+            ErrorCode::CommentTooLong,
             "comment is limited to 2000 characters",
         ));
     }
@@ -69,7 +71,7 @@ pub async fn feedback(
             // would be silently dropped.
             (Some(_), Some(_)) => {
                 return Err(ApiError::invalid(
-                    "conflicting_target",
+                    ErrorCode::ConflictingTarget,
                     "give either a prediction_id or a text to label, not both",
                 ))
             }
@@ -88,7 +90,7 @@ pub async fn feedback(
                         let found = state.find_prediction(&pid).await.ok_or_else(|| {
                             ApiError::new(
                                 StatusCode::NOT_FOUND,
-                                "unknown_prediction",
+                                ErrorCode::UnknownPrediction,
                                 format!("no prediction has id {pid:?}"),
                             )
                         })?;
@@ -113,7 +115,7 @@ pub async fn feedback(
             }
             (None, None) => {
                 return Err(ApiError::invalid(
-                    "missing_target",
+                    ErrorCode::MissingTarget,
                     "give a prediction_id, or a text to label",
                 ))
             }

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::http::{header, StatusCode};
+use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
@@ -15,16 +15,11 @@ use crate::state::AppState;
 pub const OPENAPI: &str = include_str!("../../openapi.json");
 const DOCS_PAGE: &str = include_str!("../../docs.html");
 
-/// `GET /health`: the process is up.
-pub async fn health() -> Json<serde_json::Value> {
-    Json(json!({"status": "ok"}))
-}
-
 /// `GET /ready`: a verified model is loaded.
 pub async fn ready(
     State(state): State<Arc<AppState>>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let served = state.served().ok_or_else(ApiError::no_model)?;
+    let served = state.served().ok_or_else(crate::error::no_model)?;
     Ok(Json(
         json!({"status": "ready", "model_version": &*served.version}),
     ))
@@ -34,7 +29,7 @@ pub async fn ready(
 pub async fn model(
     State(state): State<Arc<AppState>>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let served = state.served().ok_or_else(ApiError::no_model)?;
+    let served = state.served().ok_or_else(crate::error::no_model)?;
     let m = &served.manifest;
     Ok(Json(json!({
         "model_version": &*served.version,
@@ -51,17 +46,11 @@ pub async fn model(
 
 /// `GET /metrics`: Prometheus text format.
 pub async fn metrics(State(state): State<Arc<AppState>>) -> Response {
-    let body = state
-        .metrics
-        .render(&state.prediction_log.stats(), &state.feedback_log.stats());
-    (
-        [(
-            header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
-        )],
-        body,
+    fraudloop_http::metrics::text_response(
+        state
+            .metrics
+            .render(&state.prediction_log.stats(), &state.feedback_log.stats()),
     )
-        .into_response()
 }
 
 /// `GET /openapi.json`.
@@ -72,13 +61,4 @@ pub async fn openapi() -> Response {
 /// `GET /docs`: a self-contained page rendering the OpenAPI document (no CDN).
 pub async fn docs() -> Html<&'static str> {
     Html(DOCS_PAGE)
-}
-
-/// Unknown routes.
-pub async fn not_found() -> ApiError {
-    ApiError::new(
-        StatusCode::NOT_FOUND,
-        "not_found",
-        "no such endpoint; see /docs",
-    )
 }

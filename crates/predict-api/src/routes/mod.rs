@@ -1,6 +1,9 @@
-//! HTTP handlers, one module per resource.
+//! HTTP handlers, one module per resource, and what the scoring handlers share.
 
 pub mod admin;
+pub mod batch;
+pub(crate) mod encoding;
 pub mod feedback;
 pub mod meta;
 pub mod predict;
+pub mod validation;

@@ -185,7 +185,7 @@ async fn metrics_are_valid_prometheus_text_with_the_service_series() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn requests_are_labelled_by_route() {
     let app = spawn_app().await;
-    for route in predict_api::metrics::ROUTES {
+    for route in predict_api::route_table().paths() {
         for response in [app.get(route).await, app.post_json(route, &json!({})).await] {
             let status = response.status().as_u16();
             let body = response.text().await.unwrap();
@@ -226,7 +226,7 @@ async fn requests_are_labelled_by_route() {
         ),
         2.0
     );
-    for route in predict_api::metrics::ROUTES {
+    for route in predict_api::route_table().paths() {
         assert!(
             text.contains(&format!(r#"route="{route}""#)),
             "no series for {route}:\n{text}"

@@ -1,0 +1,209 @@
+//! The middleware of every request, in one service.
+//!
+//! It is written by hand rather than stacked from `tower`'s `ConcurrencyLimit`, `LoadShed` and
+//! `Timeout` layers because those answer with errors outside the service's JSON shape and
+//! because layers added to a `Router` wrap each route, so each request re-boxes and clones
+//! the whole stack. predict-api measured the difference (docs/benchmarks.md, "Run 5").
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::response::{IntoResponse, Response};
+use tokio::sync::Semaphore;
+use tower::{Layer, Service, ServiceExt};
+
+use crate::error::{refuse_by_headers, ApiError};
+use crate::metrics::RequestMetrics;
+
+/// Limits applied to every request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Requests processed at once; more are shed with 503 `overloaded` and Retry-After.
+    pub concurrency: usize,
+    /// Longest a request may take before it is answered with 503 `timeout`.
+    pub request_timeout: Duration,
+    /// Largest accepted request body, in bytes.
+    pub max_body_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            concurrency: 512,
+            request_timeout: Duration::from_secs(10),
+            max_body_bytes: 4 * 1024 * 1024,
+        }
+    }
+}
+
+/// Counts requests and their latency by route, method and status (including the 503s
+/// below); sheds requests over the concurrency limit with 503 `overloaded` instead of
+/// queueing them; answers 503 `timeout` when a request takes longer than the request
+/// timeout; refuses what the headers already condemn (a declared oversize body, a
+/// `Content-Encoding`) before reading the body.
+#[derive(Clone)]
+pub struct Guard<S> {
+    inner: S,
+    metrics: RequestMetrics,
+    /// Requests in flight hold a permit until their response is ready.
+    permits: Arc<Semaphore>,
+    timeout: Duration,
+    max_body_bytes: usize,
+}
+
+impl<S> Guard<S> {
+    /// Guards `inner` (usually a whole `Router`, so the guard runs once per request).
+    pub fn new(
+        inner: S,
+        metrics: RequestMetrics,
+        limits: Limits,
+    ) -> Guard<DefaultBodyLimitService<S>> {
+        Guard {
+            inner: DefaultBodyLimit::max(limits.max_body_bytes).layer(inner),
+            metrics,
+            permits: Arc::new(Semaphore::new(limits.concurrency)),
+            timeout: limits.request_timeout,
+            max_body_bytes: limits.max_body_bytes,
+        }
+    }
+}
+
+/// The router behind its body limit.
+pub type DefaultBodyLimitService<S> = <DefaultBodyLimit as Layer<S>>::Service;
+
+impl<S> Service<Request> for Guard<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        // Readiness is decided per request (a permit or a 503), never by waiting.
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        let started = Instant::now();
+        let route = self.metrics.routes().index(request.uri().path());
+        let method = request.method().clone();
+        let refused = refuse_by_headers(request.headers(), self.max_body_bytes);
+        let permit = self.permits.clone().try_acquire_owned();
+        let (inner, metrics, timeout) = (self.inner.clone(), self.metrics.clone(), self.timeout);
+        Box::pin(async move {
+            let response = match (refused, permit) {
+                (Some(refused), _) => refused.into_response(),
+                (None, Ok(_permit)) => {
+                    match tokio::time::timeout(timeout, inner.oneshot(request)).await {
+                        Ok(Ok(response)) => response,
+                        Err(_elapsed) => ApiError::timeout().into_response(),
+                    }
+                }
+                (None, Err(_no_permit)) => ApiError::overloaded().into_response(),
+            };
+            metrics.observe(
+                route,
+                &method,
+                response.status(),
+                started.elapsed().as_secs_f64(),
+            );
+            Ok(response)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use axum::http::{header, StatusCode};
+    use axum::routing::post;
+    use axum::Router;
+
+    use super::*;
+    use crate::routes::Routes;
+
+    /// A guard around a handler that takes `delay`.
+    fn guard(
+        delay: Duration,
+        concurrency: usize,
+        request_timeout: Duration,
+    ) -> (Guard<DefaultBodyLimitService<Router>>, RequestMetrics) {
+        let slow = move || async move {
+            tokio::time::sleep(delay).await;
+            "done"
+        };
+        let table = Routes::<()>::new().post("/predict", slow).table();
+        let metrics = RequestMetrics::new(&prometheus::Registry::new(), table);
+        let router = Router::new().route("/predict", post(slow));
+        let limits = Limits {
+            concurrency,
+            request_timeout,
+            ..Limits::default()
+        };
+        (Guard::new(router, metrics.clone(), limits), metrics)
+    }
+
+    fn request() -> Request {
+        Request::post("/predict").body(Body::empty()).unwrap()
+    }
+
+    async fn assert_503(response: Response, code: &str) {
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "1");
+        assert_eq!(response.headers()[header::CONNECTION], "close");
+        let body = axum::body::to_bytes(response.into_body(), 1 << 16)
+            .await
+            .unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(body["error"]["code"], code, "{body}");
+    }
+
+    #[tokio::test]
+    async fn slow_requests_time_out_with_503() {
+        let (mut guard, metrics) = guard(Duration::from_secs(5), 4, Duration::from_millis(20));
+        let response = guard.call(request()).await.unwrap();
+        assert_503(response, "timeout").await;
+        let served = metrics
+            .requests
+            .with_label_values(&["/predict", "POST", "503"]);
+        assert_eq!(served.get(), 1);
+    }
+
+    #[tokio::test]
+    async fn requests_over_the_limit_are_shed_and_the_permit_comes_back() {
+        let (mut guard, metrics) = guard(Duration::from_millis(200), 1, Duration::from_secs(5));
+        let first = tokio::spawn(guard.call(request()));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert_503(guard.call(request()).await.unwrap(), "overloaded").await;
+        assert_eq!(first.await.unwrap().unwrap().status(), StatusCode::OK);
+        assert_eq!(
+            guard.call(request()).await.unwrap().status(),
+            StatusCode::OK
+        );
+        let count = |status: &str| {
+            metrics
+                .requests
+                .with_label_values(&["/predict", "POST", status])
+                .get()
+        };
+        assert_eq!((count("200"), count("503")), (2, 1));
+    }
+
+    #[tokio::test]
+    async fn a_declared_oversize_body_is_refused_from_the_headers() {
+        let (mut guard, _) = guard(Duration::ZERO, 4, Duration::from_secs(5));
+        let request = Request::post("/predict")
+            .header(header::CONTENT_LENGTH, (64u64 << 20).to_string())
+            .body(Body::empty())
+            .unwrap();
+        let response = guard.call(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    }
+}
