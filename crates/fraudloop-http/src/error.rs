@@ -100,6 +100,8 @@ error_codes! {
     NoProductionModel => "no_production_model",
     /// The production bundle failed verification; the current model keeps serving.
     ModelRefused => "model_refused",
+    /// The registry's aliases could not be read; the current model keeps serving.
+    RegistryUnreadable => "registry_unreadable",
     /// No drift report has been computed yet.
     NoReport => "no_report",
     /// Computing a drift report failed.

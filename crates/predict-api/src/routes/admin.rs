@@ -41,7 +41,20 @@ pub async fn reload(
                     .map_or("nothing".to_string(), |s| s.version.to_string())
             ),
         )),
-        Err(e) => Err(ApiError::internal("reload failed", e)),
+        Err(ReloadError::Registry(e)) => {
+            // The cause (with the file's path) is in the log; the answer names no path.
+            tracing::error!(error = %e, "admin reload: registry unreadable");
+            Err(ApiError::new(
+                StatusCode::CONFLICT,
+                ErrorCode::RegistryUnreadable,
+                format!(
+                    "the registry's aliases cannot be read (see the service log); still serving {}",
+                    state
+                        .served()
+                        .map_or("nothing".to_string(), |s| s.version.to_string())
+                ),
+            ))
+        }
     }
 }
 

@@ -85,3 +85,38 @@ async fn a_corrupt_production_bundle_is_refused_and_v0001_keeps_serving() {
     app.wait_for_version("v0003", Duration::from_secs(5)).await;
     assert_eq!(app.predict(SCAM_TEXT).await["model_version"], "v0003");
 }
+
+/// A corrupt `aliases.json` is a failed reload like a corrupt bundle: counted, answered in
+/// the error shape (without the file's path), and the current model keeps serving.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_corrupt_aliases_file_is_counted_and_v0001_keeps_serving() {
+    let app = spawn_app().await;
+    assert_eq!(app.predict(SCAM_TEXT).await["model_version"], "v0001");
+    let before = failed_reloads(&app.metrics().await);
+    std::fs::write(app.registry.aliases_path(), b"{\"production\": \"v00").unwrap();
+
+    // The poller (every 100 ms here) meets the corrupt file a few times.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let metrics = app.metrics().await;
+    assert!(
+        failed_reloads(&metrics) >= before + 2.0,
+        "each failed read is counted:\n{metrics}"
+    );
+    let response = app
+        .client
+        .post(app.url("/admin/reload"))
+        .bearer_auth(ADMIN_TOKEN)
+        .send()
+        .await
+        .unwrap();
+    let body: serde_json::Value = json_with_status(response, 409).await;
+    assert_eq!(body["error"]["code"], "registry_unreadable", "{body}");
+    let message = body["error"]["message"].as_str().unwrap().to_string();
+    assert!(message.contains("v0001"), "{message}");
+    assert!(!message.contains('/'), "no path in the answer: {message}");
+    assert_eq!(app.predict(SCAM_TEXT).await["model_version"], "v0001");
+    assert_eq!(
+        json_with_status(app.get("/ready").await, 200).await["model_version"],
+        "v0001"
+    );
+}

@@ -1,0 +1,264 @@
+//! The architecture invariants that a machine can check, checked on the workspace's own
+//! manifests and sources, so the map in ARCHITECTURE.md stays true as services are added.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Crates that hold the model, the data formats and the shared plumbing: no HTTP, no async
+/// runtime, no command line, no `anyhow`.
+const CORE: [&str; 8] = [
+    "text-model",
+    "artifact-store",
+    "prod-data",
+    "drift-stats",
+    "demo-corpus",
+    "fraudloop-config",
+    "fraudloop-fs",
+    "fraudloop-telemetry",
+];
+
+/// What a core crate may not depend on.
+const SERVICE_STACK: [&str; 9] = [
+    "axum",
+    "tokio",
+    "tower",
+    "tower-http",
+    "hyper",
+    "reqwest",
+    "clap",
+    "anyhow",
+    "fraudloop-http",
+];
+
+/// The service binaries.
+const SERVICES: [&str; 2] = ["predict-api", "drift-monitor"];
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+struct Crate {
+    name: String,
+    dir: PathBuf,
+    dependencies: Vec<String>,
+    dev_dependencies: Vec<String>,
+}
+
+fn crates() -> Vec<Crate> {
+    let mut crates = Vec::new();
+    for entry in std::fs::read_dir(workspace().join("crates"))
+        .unwrap()
+        .flatten()
+    {
+        let dir = entry.path();
+        let Ok(text) = std::fs::read_to_string(dir.join("Cargo.toml")) else {
+            continue;
+        };
+        let manifest: toml::Table = text.parse().unwrap();
+        let names = |section: &str| -> Vec<String> {
+            manifest
+                .get(section)
+                .and_then(|t| t.as_table())
+                .map(|t| t.keys().cloned().collect())
+                .unwrap_or_default()
+        };
+        crates.push(Crate {
+            name: manifest["package"]["name"].as_str().unwrap().to_string(),
+            dependencies: names("dependencies"),
+            dev_dependencies: names("dev-dependencies"),
+            dir,
+        });
+    }
+    crates.sort_by(|a, b| a.name.cmp(&b.name));
+    assert!(crates.len() >= 10, "found only {} crates", crates.len());
+    crates
+}
+
+/// Every `.rs` file under `dir`, with its text.
+fn sources(dir: &Path) -> BTreeMap<PathBuf, String> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.insert(path.clone(), std::fs::read_to_string(&path).unwrap());
+            }
+        }
+    }
+    out
+}
+
+/// The part of a source file before its unit tests.
+fn without_tests(text: &str) -> &str {
+    text.find("#[cfg(test)]").map_or(text, |i| &text[..i])
+}
+
+#[test]
+fn core_crates_know_nothing_of_http_async_or_the_command_line() {
+    let mut broken = Vec::new();
+    for krate in crates().iter().filter(|c| CORE.contains(&c.name.as_str())) {
+        for dep in &krate.dependencies {
+            if SERVICE_STACK.contains(&dep.as_str()) {
+                broken.push(format!("{} depends on {dep}", krate.name));
+            }
+        }
+    }
+    assert!(broken.is_empty(), "{broken:#?}");
+}
+
+#[test]
+fn the_http_skeleton_knows_no_model_data_or_service() {
+    let all = crates();
+    let http = all.iter().find(|c| c.name == "fraudloop-http").unwrap();
+    for dep in &http.dependencies {
+        assert!(
+            ![
+                "text-model",
+                "artifact-store",
+                "prod-data",
+                "drift-stats",
+                "trainer"
+            ]
+            .contains(&dep.as_str())
+                && !SERVICES.contains(&dep.as_str()),
+            "fraudloop-http depends on {dep}"
+        );
+    }
+    // No crate depends on a service: services are leaves.
+    for krate in &all {
+        for dep in krate.dependencies.iter().chain(&krate.dev_dependencies) {
+            assert!(
+                !SERVICES.contains(&dep.as_str()),
+                "{} depends on the service {dep}",
+                krate.name
+            );
+        }
+    }
+}
+
+#[test]
+fn every_service_stands_on_the_shared_skeleton() {
+    for krate in crates()
+        .iter()
+        .filter(|c| SERVICES.contains(&c.name.as_str()))
+    {
+        assert!(
+            krate.dependencies.iter().any(|d| d == "fraudloop-http"),
+            "{} does not use fraudloop-http",
+            krate.name
+        );
+        for (path, text) in sources(&krate.dir.join("src")) {
+            for own in [
+                "struct ApiError",
+                "fn shutdown_signal",
+                "fn authorize(",
+                "impl<S> Service<Request> for",
+            ] {
+                assert!(
+                    !text.contains(own),
+                    "{} defines its own `{own}`: the shared one is in fraudloop-http",
+                    path.display()
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn only_fraudloop_fs_renames_files() {
+    // A rename without a directory fsync can be undone by a crash; the helper does both.
+    for krate in crates().iter().filter(|c| c.name != "fraudloop-fs") {
+        for (path, text) in sources(&krate.dir.join("src")) {
+            let code = without_tests(&text);
+            assert!(
+                !code.contains("fs::rename(") && !code.contains(".persist("),
+                "{} renames files itself; use fraudloop_fs::write_atomically or rename_durably",
+                path.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn drift_monitor_writes_only_through_its_report_store() {
+    let dir = workspace().join("crates/drift-monitor/src");
+    let writers = [
+        "fs::write(",
+        "File::create(",
+        "OpenOptions",
+        "create_dir",
+        "remove_file(",
+        "remove_dir",
+        "write_atomically(",
+        "append_line_synced(",
+    ];
+    for (path, text) in sources(&dir) {
+        if path.file_name().is_some_and(|n| n == "store.rs") {
+            continue;
+        }
+        for call in writers {
+            assert!(
+                !without_tests(&text).contains(call),
+                "{} writes files ({call}); only store.rs writes, and only under reports/",
+                path.display()
+            );
+        }
+    }
+}
+
+/// Dependencies declared only to switch on a feature of another one.
+const FEATURES_ONLY: [(&str, &str); 1] = [
+    // argmin's ndarray backend: argmin finds it through its trait, never by name.
+    ("text-model", "argmin-math"),
+];
+
+/// True when `text` names the crate `dep` as a path (`dep::`), a macro (`dep!`) or an
+/// import (`use dep`), as a whole word (`tracing_subscriber` does not use `tracing`).
+fn used(dep: &str, text: &str) -> bool {
+    let ident = dep.replace('-', "_");
+    let is_ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    text.match_indices(&ident).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = &text[at + ident.len()..];
+        let whole = !before.is_some_and(is_ident) && !after.starts_with(is_ident);
+        whole
+            && (after.starts_with("::")
+                || after.starts_with('!')
+                || text[..at].ends_with("use ")
+                || text[..at].ends_with("extern crate "))
+    })
+}
+
+#[test]
+fn no_crate_declares_a_dependency_it_does_not_use() {
+    let mut unused = Vec::new();
+    for krate in crates() {
+        let code: String = sources(&krate.dir.join("src"))
+            .into_values()
+            .collect::<Vec<_>>()
+            .join("\n");
+        let everything: String = ["src", "tests", "examples", "benches"]
+            .iter()
+            .flat_map(|d| sources(&krate.dir.join(d)).into_values())
+            .collect::<Vec<_>>()
+            .join("\n");
+        for dep in &krate.dependencies {
+            let features_only = FEATURES_ONLY.contains(&(krate.name.as_str(), dep.as_str()));
+            if !features_only && !used(dep, &code) {
+                unused.push(format!("{}: [dependencies] {dep}", krate.name));
+            }
+        }
+        for dep in &krate.dev_dependencies {
+            if !used(dep, &everything) && !krate.dependencies.contains(dep) {
+                unused.push(format!("{}: [dev-dependencies] {dep}", krate.name));
+            }
+        }
+    }
+    assert!(unused.is_empty(), "declared but never used: {unused:#?}");
+}
