@@ -1180,6 +1180,107 @@ mod tests {
         r
     }
 
+    /// A report without drift: permutation threshold, calm PSI, no labelled feedback yet.
+    fn calm_report() -> DriftReport {
+        let mut r = report(vec![]);
+        r.status = "no drift".into();
+        r.dataset_drift = false;
+        r.drift_share = 0.0;
+        r.columns = vec![
+            column("length", "ks", 0.62, false),
+            column("digit_share", "wasserstein", 0.01, false),
+        ];
+        let t = r.text_drift.as_mut().unwrap();
+        t.detected = false;
+        t.roc_auc = 0.51;
+        t.threshold = 0.57;
+        t.threshold_method = "permutation";
+        t.reference_words.clear();
+        r.psi = Some(PsiReport {
+            value: 0.004,
+            band: "none",
+            bins: (0..10)
+                .map(|i| {
+                    let lo = if i == 0 {
+                        f64::NEG_INFINITY
+                    } else {
+                        i as f64 / 10.0
+                    };
+                    let hi = if i == 9 {
+                        f64::INFINITY
+                    } else {
+                        (i + 1) as f64 / 10.0
+                    };
+                    (lo, hi, 0.1, 0.1 + if i % 2 == 0 { 0.004 } else { -0.004 })
+                })
+                .collect(),
+        });
+        r.performance.measured = false;
+        r.performance.labelled_rows = 7;
+        r.performance.current = None;
+        let e = r.estimated_performance.as_mut().unwrap();
+        e.assumptions_hold = true;
+        e.caveats.clear();
+        r
+    }
+
+    /// Some drift but no verdict of dataset drift: a moderate PSI, odd values, no text check.
+    fn partial_report() -> DriftReport {
+        let mut r = report(vec![]);
+        r.status = "1 of 3 columns drifted".into();
+        r.dataset_drift = false;
+        r.drift_share = 1.0 / 3.0;
+        r.columns = vec![
+            column("length", "ks", 1e-9, true),
+            column("exclamations", "chisquare", f64::NAN, false),
+            column("caps_share", "z", 0.4, false),
+            column("mystery", "custom-test", 0.0, false),
+        ];
+        r.columns[1].distribution.bins.clear();
+        r.columns[2].distribution = Distribution {
+            bins: vec!["a".into(), "b".into(), "c".into()],
+            reference: vec![0.2, f64::NAN, 0.5],
+            current: vec![0.25, 0.3, 0.45],
+        };
+        r.columns[3].reference_mean = f64::INFINITY;
+        r.text_drift = None;
+        r.psi = Some(PsiReport {
+            value: 0.17,
+            band: "moderate",
+            bins: vec![],
+        });
+        r.performance.degradation_points = serde_json::json!({
+            "accuracy": 1.5, "precision": -3.0, "recall": 0.0, "f1": -2.5,
+            "balanced_accuracy": null, "roc_auc": -0.5
+        });
+        r.estimated_performance = None;
+        r
+    }
+
+    /// Writes sample pages for a visual check in a browser:
+    /// `DRIFT_HTML_SAMPLE_DIR=/tmp/pages cargo test -p drift-monitor --lib write_sample_pages -- --ignored`.
+    #[test]
+    #[ignore = "writes sample pages for a visual check"]
+    fn write_sample_pages() {
+        let dir = std::env::var_os("DRIFT_HTML_SAMPLE_DIR")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| std::env::temp_dir().join("drift-html-samples"));
+        std::fs::create_dir_all(&dir).unwrap();
+        let examples = vec![
+            "您的包裹因地址不详被扣留，请点击链接 __url__ 补缴运费".to_string(),
+            "URGENT: verify your account at __url__ within 24 hours or it will be closed".into(),
+            "Tom & \"Jerry\" <b>win</b> 'now'".into(),
+        ];
+        for (name, r) in [
+            ("full", report(examples)),
+            ("small", small_report()),
+            ("calm", calm_report()),
+            ("partial", partial_report()),
+        ] {
+            std::fs::write(dir.join(format!("{name}.html")), render_html(&r)).unwrap();
+        }
+    }
+
     fn count(haystack: &str, needle: &str) -> usize {
         haystack.matches(needle).count()
     }
