@@ -6,10 +6,13 @@
 # a comparison holds when the machine's speed drifts between rounds.
 #
 # Usage: bench/predict/ab.sh --a OLD_BINARY --b NEW_BINARY [--trainer TRAINER_BINARY]
-#                            [--rounds 6] [--duration 8s] [--connections 32]
-# Needs: wrk, curl, python3. Servers are started here and stopped on exit.
+#                            [--rounds 6] [--duration 8s] [--connections 32] [--callgrind N]
+#   --callgrind N   also count instructions per request of each binary under callgrind over
+#                   N sequential requests (after 200 warm-up ones): deterministic, whatever
+#                   the machine's load; 0 (the default) skips it, and --rounds 0 skips wrk.
+# Needs: wrk, curl, python3 (and valgrind for --callgrind). Servers are stopped on exit.
 set -euo pipefail
-A="" B="" TRAINER="" ROUNDS=6 DURATION=8s CONNECTIONS=32
+A="" B="" TRAINER="" ROUNDS=6 DURATION=8s CONNECTIONS=32 CALLGRIND=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --a) A="${2:?}"; shift 2 ;;
@@ -18,6 +21,7 @@ while [[ $# -gt 0 ]]; do
     --rounds) ROUNDS="${2:?}"; shift 2 ;;
     --duration) DURATION="${2:?}"; shift 2 ;;
     --connections) CONNECTIONS="${2:?}"; shift 2 ;;
+    --callgrind) CALLGRIND="${2:?}"; shift 2 ;;
     -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
     *) echo "ab.sh: unknown argument: $1" >&2; exit 2 ;;
   esac
@@ -37,18 +41,53 @@ mkdir -p "$WORK/home/data"
 cp -a "$WORK/home" "$WORK/home-a"
 cp -a "$WORK/home" "$WORK/home-b"
 
-start() { # binary home -> prints port
-  local log="$2/server.log"
-  RUST_LOG=warn "$1" --home "$2" --addr 127.0.0.1:0 >"$log" 2>&1 &
-  PIDS+=($!)
+start() { # binary home [wrapper...] -> prints port; STARTED_PID is the server's pid
+  local bin="$1" home="$2" log="$2/server.log"; shift 2
+  RUST_LOG=warn "$@" "$bin" --home "$home" --addr 127.0.0.1:0 >"$log" 2>&1 &
+  STARTED_PID=$!
+  PIDS+=($STARTED_PID)
+  echo "$STARTED_PID" > "$home/pid"
   for _ in $(seq 300); do
     local port
     port="$(grep -o 'listening on http://[0-9.]*:[0-9]*' "$log" 2>/dev/null | head -n1 | sed 's/.*://')" || true
     if [[ -n "$port" ]] && curl -fs "http://127.0.0.1:$port/ready" >/dev/null 2>&1; then echo "$port"; return; fi
     sleep 0.1
   done
-  cat "$log" >&2; echo "ab.sh: $1 did not start" >&2; exit 1
+  cat "$log" >&2; echo "ab.sh: $bin did not start" >&2; exit 1
 }
+send() { # port n: n sequential requests alternating the en/zh messages, one connection
+  PYTHONPATH="$HERE" python3 - "$1" "$2" <<'PY'
+import http.client, json, sys
+import messages
+port, n = int(sys.argv[1]), int(sys.argv[2])
+conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+for text in messages.mixed(n):
+    body = json.dumps({"text": text}, ensure_ascii=False).encode()
+    conn.request("POST", "/predict", body=body, headers={"Content-Type": "application/json"})
+    response = conn.getresponse()
+    raw = response.read()
+    if response.status != 200:
+        sys.exit(f"ab.sh: HTTP {response.status}: {raw[:300]!r}")
+PY
+}
+if [[ $CALLGRIND -gt 0 ]]; then
+  echo "instructions per request under callgrind ($CALLGRIND sequential requests, en/zh alternating):"
+  for side in a b; do
+    bin="$A"; [[ $side == b ]] && bin="$B"
+    cp -a "$WORK/home" "$WORK/cg-$side"
+    port="$(start "$bin" "$WORK/cg-$side" valgrind --tool=callgrind --callgrind-out-file="$WORK/cg-$side/cg.out")"
+    pid="$(cat "$WORK/cg-$side/pid")"
+    send "$port" 200
+    callgrind_control -z "$pid" >/dev/null
+    send "$port" "$CALLGRIND"
+    callgrind_control -d "$pid" >/dev/null
+    kill "$pid"; wait "$pid" 2>/dev/null || true
+    # The dump after zeroing holds the measured requests only (one file per thread dump).
+    total="$(grep -h '^summary:' "$WORK/cg-$side/cg.out."* | awk '{s += $2} END {print s}')"
+    echo "  $side ($bin): $((total / CALLGRIND))"
+  done
+fi
+[[ $ROUNDS -gt 0 ]] || exit 0
 PORT_A="$(start "$A" "$WORK/home-a")"
 PORT_B="$(start "$B" "$WORK/home-b")"
 load() { # port -> "req/s p99_ms"

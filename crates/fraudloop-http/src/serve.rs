@@ -9,9 +9,7 @@ use anyhow::Context as _;
 use axum::extract::Request;
 use axum::http::HeaderName;
 use axum::response::Response;
-use tower::{Service, ServiceBuilder, ServiceExt as _};
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::trace::TraceLayer;
+use tower::Service;
 
 /// The header carrying a request's id: taken from the client when sent, made up otherwise,
 /// always echoed in the response and recorded on the access span.
@@ -45,8 +43,7 @@ impl Server {
 
     /// Serves `service` until `shutdown` resolves, then stops accepting, closes idle
     /// connections and lets requests in flight finish (the request timeout bounds them).
-    /// Every request gets an `x-request-id` and a `request` span at debug level
-    /// (`RUST_LOG=tower_http=debug` logs each request with its id, status and latency).
+    /// The [`crate::Guard`] gives every request its `x-request-id` and access span.
     pub async fn serve<S>(
         self,
         service: S,
@@ -60,12 +57,6 @@ impl Server {
             + 'static,
         S::Future: Send + 'static,
     {
-        let service = ServiceBuilder::new()
-            .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
-            .layer(TraceLayer::new_for_http().make_span_with(access_span))
-            .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-            .service(service)
-            .map_response(|response| response.map(axum::body::Body::new));
         axum::serve(
             self.listener,
             axum::ServiceExt::<Request>::into_make_service(service),
@@ -74,20 +65,6 @@ impl Server {
         .await
         .context("serving HTTP")
     }
-}
-
-fn access_span(request: &Request) -> tracing::Span {
-    let id = request
-        .headers()
-        .get(REQUEST_ID)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    tracing::debug_span!(
-        "request",
-        method = %request.method(),
-        path = request.uri().path(),
-        request_id = id,
-    )
 }
 
 /// Resolves on Ctrl-C or SIGTERM (what `docker stop` and Kubernetes send).
