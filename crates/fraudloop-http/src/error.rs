@@ -48,6 +48,8 @@ error_codes! {
     PayloadTooLarge => "payload_too_large",
     /// The body could not be read (connection trouble, invalid chunking).
     UnreadableBody => "unreadable_body",
+    /// The client took longer than the body timeout to send its request body.
+    BodyTimeout => "body_timeout",
     /// No such endpoint or resource.
     NotFound => "not_found",
     /// The endpoint does not take that method.
@@ -179,6 +181,18 @@ impl ApiError {
         )
     }
 
+    /// 408 `body_timeout`: the client did not send its body within `within`.
+    pub fn body_timeout(within: std::time::Duration) -> ApiError {
+        ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            ErrorCode::BodyTimeout,
+            format!(
+                "the request body did not arrive within {} ms",
+                within.as_millis()
+            ),
+        )
+    }
+
     /// 500 with an opaque message; the cause is logged here, not sent.
     pub fn internal(context: &str, error: impl std::fmt::Display) -> ApiError {
         tracing::error!(error = %error, "{context}");
@@ -221,6 +235,7 @@ impl IntoResponse for ApiError {
         if matches!(
             self.status,
             StatusCode::SERVICE_UNAVAILABLE
+                | StatusCode::REQUEST_TIMEOUT
                 | StatusCode::PAYLOAD_TOO_LARGE
                 | StatusCode::UNSUPPORTED_MEDIA_TYPE
         ) {

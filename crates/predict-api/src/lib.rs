@@ -131,7 +131,9 @@ impl Application {
                 tracing::error!(error = %e, "could not load the production model; /ready answers 503")
             }
         }
-        let server = Server::bind(state.settings.addr).await?;
+        let server = Server::bind(state.settings.addr)
+            .await?
+            .idle_timeout(state.settings.limits().idle_timeout);
         Ok(Application { server, state })
     }
 
