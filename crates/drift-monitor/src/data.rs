@@ -131,11 +131,72 @@ impl WindowSpec {
 /// parsed in full only once they are known to be in the window.
 struct ByTime(DateTime<Utc>, u64, Vec<u8>);
 
-/// The part of a prediction line needed to place it in the window.
+/// The part of a prediction line needed to place it in the window, read from a line that is
+/// checked to be a whole prediction record: every field a `PredictionRecord` requires is
+/// there with its type. Only `schema` and `at` are kept; strings are checked, not copied.
+/// (Once, lines holding only `{"schema":1,"at":…}` took window slots and were dropped after
+/// the window was chosen: 5,000 of them dated in the future emptied the window.)
 #[derive(serde::Deserialize)]
+#[allow(dead_code)]
 struct Stamp {
     schema: u32,
     at: DateTime<Utc>,
+    prediction_id: AnyStr,
+    instance: AnyStr,
+    model_version: AnyStr,
+    text: AnyStr,
+    #[serde(default)]
+    client_id: Option<AnyStr>,
+    #[serde(default)]
+    channel: Option<AnyStr>,
+    risk_score: f64,
+    predicted_label: AnyStr,
+    threshold: f64,
+    risk_level: AnyStr,
+    descriptors: AnyNumbers,
+    latency_us: u64,
+}
+
+/// Any JSON string, checked and not kept.
+struct AnyStr;
+
+impl<'de> serde::Deserialize<'de> for AnyStr {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl serde::de::Visitor<'_> for Visit {
+            type Value = AnyStr;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<AnyStr, E> {
+                Ok(AnyStr)
+            }
+        }
+        d.deserialize_str(Visit)
+    }
+}
+
+/// Any JSON object of numbers (the descriptors), checked and not kept.
+struct AnyNumbers;
+
+impl<'de> serde::Deserialize<'de> for AnyNumbers {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = AnyNumbers;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object of numbers")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<AnyNumbers, A::Error> {
+                while map.next_entry::<AnyStr, f64>()?.is_some() {}
+                Ok(AnyNumbers)
+            }
+        }
+        d.deserialize_map(Visit)
+    }
 }
 
 impl PartialEq for ByTime {
@@ -255,5 +316,77 @@ impl Current {
             })
             .collect();
         Ok(current)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn prediction(i: usize, at: DateTime<Utc>) -> String {
+        let record = PredictionRecord {
+            schema: prod_data::SCHEMA_VERSION,
+            prediction_id: format!("p-{i}"),
+            at,
+            instance: "t".into(),
+            model_version: "v0001".into(),
+            text: format!("message \"{i}\"\nwith escapes"),
+            client_id: None,
+            channel: Some("sms".into()),
+            meta: Some(serde_json::json!({"k": [1, 2]})),
+            risk_score: 0.25,
+            predicted_label: "legit".into(),
+            threshold: 0.5,
+            risk_level: "low".into(),
+            descriptors: DESCRIPTOR_COLUMNS
+                .iter()
+                .map(|c| (c.to_string(), 1.0))
+                .collect(),
+            latency_us: 7,
+        };
+        serde_json::to_string(&record).unwrap() + "\n"
+    }
+
+    /// Half-records never take window slots: 5,000 lines of only `schema` and `at`, dated in
+    /// the future, once emptied a window over valid predictions ("not enough data").
+    #[test]
+    fn half_records_do_not_take_window_slots() {
+        let dir = tempfile::tempdir().unwrap();
+        let logs = prod_data::predictions_dir(dir.path());
+        std::fs::create_dir_all(&logs).unwrap();
+        let now = Utc::now();
+        let mut valid = String::new();
+        for i in 0..300 {
+            valid.push_str(&prediction(
+                i,
+                now - chrono::Duration::seconds(300 - i as i64),
+            ));
+        }
+        let future = (now + chrono::Duration::days(30)).to_rfc3339();
+        let mut forged = String::new();
+        for i in 0..5000 {
+            forged.push_str(&match i % 4 {
+                0 => format!("{{\"schema\":1,\"at\":\"{future}\"}}\n"),
+                // Almost whole: a field of the wrong type, or one missing.
+                1 => prediction(i, now + chrono::Duration::days(30))
+                    .replace("\"risk_score\":0.25", "\"risk_score\":\"high\""),
+                2 => prediction(i, now + chrono::Duration::days(30))
+                    .replace("\"text\":", "\"texts\":"),
+                _ => prediction(i, now + chrono::Duration::days(30))
+                    .replace("\"length\":1.0", "\"length\":\"x\""),
+            });
+        }
+        std::fs::write(logs.join("a.jsonl"), valid).unwrap();
+        std::fs::write(logs.join("b.jsonl"), forged).unwrap();
+
+        let spec = WindowSpec {
+            last_n: 100,
+            max_age: None,
+        };
+        let current = Current::read(dir.path(), spec).unwrap();
+        assert_eq!(current.rows.len(), 100, "the window holds valid rows only");
+        assert_eq!(current.predictions_read, 300);
+        assert_eq!(current.skipped_lines, 5000);
+        assert_eq!(current.rows[99].text, "message \"299\"\nwith escapes");
     }
 }

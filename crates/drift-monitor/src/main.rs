@@ -45,7 +45,7 @@ enum Command {
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    fraudloop_telemetry::init("info,tower_http=warn");
+    fraudloop_telemetry::init("info");
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -48,6 +48,8 @@ error_codes! {
     PayloadTooLarge => "payload_too_large",
     /// The body could not be read (connection trouble, invalid chunking).
     UnreadableBody => "unreadable_body",
+    /// The client took longer than the body timeout to send its request body.
+    BodyTimeout => "body_timeout",
     /// No such endpoint or resource.
     NotFound => "not_found",
     /// The endpoint does not take that method.
@@ -179,6 +181,18 @@ impl ApiError {
         )
     }
 
+    /// 408 `body_timeout`: the client did not send its body within `within`.
+    pub fn body_timeout(within: std::time::Duration) -> ApiError {
+        ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            ErrorCode::BodyTimeout,
+            format!(
+                "the request body did not arrive within {} ms",
+                within.as_millis()
+            ),
+        )
+    }
+
     /// 500 with an opaque message; the cause is logged here, not sent.
     pub fn internal(context: &str, error: impl std::fmt::Display) -> ApiError {
         tracing::error!(error = %error, "{context}");
@@ -221,6 +235,7 @@ impl IntoResponse for ApiError {
         if matches!(
             self.status,
             StatusCode::SERVICE_UNAVAILABLE
+                | StatusCode::REQUEST_TIMEOUT
                 | StatusCode::PAYLOAD_TOO_LARGE
                 | StatusCode::UNSUPPORTED_MEDIA_TYPE
         ) {
@@ -331,8 +346,11 @@ pub fn starts_with_object(bytes: &[u8]) -> bool {
 /// `None` when it parsed from something other than an object).
 fn json_error(bytes: &[u8], shape: Option<serde_json::Error>) -> ApiError {
     // serde stops at the first problem, which may be a wrong field before a syntax error
-    // further on: look at the syntax alone first.
-    if let Err(syntax) = serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
+    // further on: look at the syntax alone first. Parsed into a full `Value`, not skimmed
+    // with `IgnoredAny`: skimming accepts invalid UTF-8 inside strings, numbers out of range
+    // (`1e400`) and nesting past the recursion limit, which are not JSON either. Only failed
+    // requests pay for it.
+    if let Err(syntax) = serde_json::from_slice::<serde_json::Value>(bytes) {
         return ApiError::new(
             StatusCode::BAD_REQUEST,
             ErrorCode::MalformedJson,
@@ -460,6 +478,42 @@ mod tests {
             }
             let err = parse_json::<Body>(body).unwrap_err();
             assert_eq!((err.status.as_u16(), err.code), (status, code), "{err}");
+        }
+    }
+
+    /// What the README promises: a body that is not valid JSON is 400 `malformed_json`,
+    /// including JSON that only a lenient skimmer accepts (invalid UTF-8 inside a string, a
+    /// number out of range, nesting deeper than the parser allows), wherever it sits.
+    #[test]
+    fn invalid_json_anywhere_is_malformed() {
+        let deep = format!(
+            "{{\"text\":\"a\",\"x\":{}{}}}",
+            "[".repeat(200),
+            "]".repeat(200)
+        );
+        for body in [
+            &b"{\"text\":\"a\xff\"}"[..],
+            b"{\"text\":\"a\",\"x\":\"\xc3\"}",
+            b"{\"text\":3,\"x\":\"\xff\"}",
+            b"{\"text\":\"a\",\"x\":1e400}",
+            b"{\"text\":1e400}",
+            b"[\"\xff\"]",
+            deep.as_bytes(),
+        ] {
+            // As the services' request types: unknown fields are refused.
+            #[derive(Deserialize, Debug)]
+            #[serde(deny_unknown_fields)]
+            #[allow(dead_code)]
+            struct Body {
+                text: String,
+            }
+            let err = parse_json::<Body>(body).unwrap_err();
+            assert_eq!(
+                (err.status.as_u16(), err.code),
+                (400, ErrorCode::MalformedJson),
+                "{}: {err}",
+                String::from_utf8_lossy(body)
+            );
         }
     }
 }

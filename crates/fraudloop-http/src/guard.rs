@@ -13,26 +13,35 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
+use axum::body::{Body, Bytes, HttpBody as _};
 use axum::extract::{DefaultBodyLimit, Request};
-use axum::http::{HeaderMap, HeaderValue};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use tokio::sync::Semaphore;
 use tower::{Layer, Service, ServiceExt};
 use tracing::Instrument;
 
-use crate::error::{refuse_by_headers, ApiError};
+use crate::error::{refuse_by_headers, ApiError, ErrorCode};
 use crate::metrics::RequestMetrics;
 use crate::serve::REQUEST_ID;
 
-/// Limits applied to every request.
+/// Limits applied to every request and connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     /// Requests processed at once; more are shed with 503 `overloaded` and Retry-After.
     pub concurrency: usize,
-    /// Longest a request may take before it is answered with 503 `timeout`.
+    /// Longest a request may take, once its body is in, before it is answered with 503
+    /// `timeout`.
     pub request_timeout: Duration,
     /// Largest accepted request body, in bytes.
     pub max_body_bytes: usize,
+    /// Longest a client may take to send its request body; slower ones get 408
+    /// `body_timeout` and the connection is closed. Bodies are read before a request takes
+    /// one of the `concurrency` slots, so a slow sender holds a socket, never a slot.
+    pub body_timeout: Duration,
+    /// An idle keep-alive connection (or one slow to send its headers) is closed after this
+    /// ([`crate::Server`] applies it).
+    pub idle_timeout: Duration,
 }
 
 impl Default for Limits {
@@ -41,15 +50,19 @@ impl Default for Limits {
             concurrency: 512,
             request_timeout: Duration::from_secs(10),
             max_body_bytes: 4 * 1024 * 1024,
+            body_timeout: Duration::from_secs(5),
+            idle_timeout: Duration::from_secs(20),
         }
     }
 }
 
 /// Counts requests and their latency by route, method and status (including the 503s
-/// below); sheds requests over the concurrency limit with 503 `overloaded` instead of
-/// queueing them; answers 503 `timeout` when a request takes longer than the request
-/// timeout; refuses what the headers already condemn (a declared oversize body, a
-/// `Content-Encoding`) before reading the body.
+/// below); refuses what the headers already condemn (a declared oversize body, a
+/// `Content-Encoding`) before reading the body; reads the body within the body timeout
+/// (408 `body_timeout`) and the size limit (413) before the request takes a slot, so slow
+/// senders cannot hold the slots; sheds requests over the concurrency limit with 503
+/// `overloaded` instead of queueing them; answers 503 `timeout` when a request takes longer
+/// than the request timeout.
 #[derive(Clone)]
 pub struct Guard<S> {
     inner: S,
@@ -57,6 +70,7 @@ pub struct Guard<S> {
     /// Requests in flight hold a permit until their response is ready.
     permits: Arc<Semaphore>,
     timeout: Duration,
+    body_timeout: Duration,
     max_body_bytes: usize,
     ids: RequestIds,
 }
@@ -126,6 +140,7 @@ impl<S> Guard<S> {
             metrics,
             permits: Arc::new(Semaphore::new(limits.concurrency)),
             timeout: limits.request_timeout,
+            body_timeout: limits.body_timeout,
             max_body_bytes: limits.max_body_bytes,
             ids: RequestIds::new(),
         }
@@ -164,19 +179,31 @@ where
             request_id = request_id.to_str().unwrap_or_default(),
         );
         let refused = refuse_by_headers(request.headers(), self.max_body_bytes);
-        let permit = self.permits.clone().try_acquire_owned();
-        let (inner, metrics, timeout) = (self.inner.clone(), self.metrics.clone(), self.timeout);
+        let (inner, metrics, permits) = (
+            self.inner.clone(),
+            self.metrics.clone(),
+            self.permits.clone(),
+        );
+        let (timeout, body_timeout, max_body_bytes) =
+            (self.timeout, self.body_timeout, self.max_body_bytes);
         Box::pin(
             async move {
-                let mut response = match (refused, permit) {
-                    (Some(refused), _) => refused.into_response(),
-                    (None, Ok(_permit)) => {
-                        match tokio::time::timeout(timeout, inner.oneshot(request)).await {
-                            Ok(Ok(response)) => response,
-                            Err(_elapsed) => ApiError::timeout().into_response(),
-                        }
-                    }
-                    (None, Err(_no_permit)) => ApiError::overloaded().into_response(),
+                let mut response = match refused {
+                    Some(refused) => refused.into_response(),
+                    None => match read_body_first(request, body_timeout, max_body_bytes).await {
+                        Err(refused) => refused.into_response(),
+                        // The slot is taken only now, with the whole body in memory: what runs
+                        // under the concurrency limit and the request timeout is our own work.
+                        Ok(request) => match permits.try_acquire_owned() {
+                            Ok(_permit) => {
+                                match tokio::time::timeout(timeout, inner.oneshot(request)).await {
+                                    Ok(Ok(response)) => response,
+                                    Err(_elapsed) => ApiError::timeout().into_response(),
+                                }
+                            }
+                            Err(_no_permit) => ApiError::overloaded().into_response(),
+                        },
+                    },
                 };
                 response.headers_mut().insert(REQUEST_ID, request_id);
                 let seconds = started.elapsed().as_secs_f64();
@@ -187,6 +214,60 @@ where
             .instrument(span),
         )
     }
+}
+
+/// Reads the whole body within `within` and `max_bytes`, and hands the request on with the
+/// body in memory. A request without a body passes untouched.
+async fn read_body_first(
+    request: Request,
+    within: Duration,
+    max_bytes: usize,
+) -> Result<Request, ApiError> {
+    if request.body().is_end_stream() {
+        return Ok(request);
+    }
+    let (parts, body) = request.into_parts();
+    match tokio::time::timeout(within, collect_body(body, max_bytes)).await {
+        Ok(Ok(bytes)) => Ok(Request::from_parts(parts, Body::from(bytes))),
+        Ok(Err(refused)) => Err(refused),
+        Err(_elapsed) => Err(ApiError::body_timeout(within)),
+    }
+}
+
+/// The body's bytes, or 413 as soon as they pass `max_bytes` (a chunked body declares no
+/// length), or 400 `unreadable_body` when the connection fails.
+async fn collect_body(mut body: Body, max_bytes: usize) -> Result<Bytes, ApiError> {
+    let mut chunks: Vec<Bytes> = Vec::new();
+    let mut total = 0usize;
+    while let Some(frame) = std::future::poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await {
+        let frame = frame.map_err(|e| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::UnreadableBody,
+                format!("the request body could not be read: {e}"),
+            )
+        })?;
+        // Trailers carry nothing the services read.
+        if let Ok(data) = frame.into_data() {
+            total += data.len();
+            if total > max_bytes {
+                return Err(ApiError::payload_too_large());
+            }
+            chunks.push(data);
+        }
+    }
+    Ok(match chunks.len() {
+        0 => Bytes::new(),
+        // The usual case: one chunk, handed on without a copy.
+        1 => chunks.pop().expect("one chunk"),
+        _ => {
+            let mut all = Vec::with_capacity(total);
+            for chunk in &chunks {
+                all.extend_from_slice(chunk);
+            }
+            Bytes::from(all)
+        }
+    })
 }
 
 #[cfg(test)]

@@ -9,7 +9,11 @@ use anyhow::Context as _;
 use axum::extract::Request;
 use axum::http::HeaderName;
 use axum::response::Response;
-use tower::Service;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
+use tower::{Service, ServiceExt as _};
+
+use crate::guard::Limits;
 
 /// The header carrying a request's id: taken from the client when sent, made up otherwise,
 /// always echoed in the response and recorded on the access span.
@@ -19,16 +23,30 @@ pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 pub struct Server {
     listener: tokio::net::TcpListener,
     addr: SocketAddr,
+    idle_timeout: Duration,
 }
 
 impl Server {
-    /// Binds `addr`.
+    /// Binds `addr`; connections idle for [`Limits::default`]'s `idle_timeout` are closed
+    /// (see [`Server::idle_timeout`]).
     pub async fn bind(addr: SocketAddr) -> anyhow::Result<Server> {
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .with_context(|| format!("binding {addr}"))?;
         let addr = listener.local_addr()?;
-        Ok(Server { listener, addr })
+        Ok(Server {
+            listener,
+            addr,
+            idle_timeout: Limits::default().idle_timeout,
+        })
+    }
+
+    /// Closes a connection that has sent no complete request head for `idle` (an idle
+    /// keep-alive connection, or a client sending its headers slowly). Without it, every idle
+    /// socket a client leaves open stays open for good.
+    pub fn idle_timeout(mut self, idle: Duration) -> Server {
+        self.idle_timeout = idle.max(Duration::from_millis(1));
+        self
     }
 
     /// The bound port (the real one when the address asked for port 0).
@@ -44,6 +62,9 @@ impl Server {
     /// Serves `service` until `shutdown` resolves, then stops accepting, closes idle
     /// connections and lets requests in flight finish (the request timeout bounds them).
     /// The [`crate::Guard`] gives every request its `x-request-id` and access span.
+    ///
+    /// The accept loop is ours rather than `axum::serve`'s because that one gives hyper no
+    /// timer, so idle connections were never closed.
     pub async fn serve<S>(
         self,
         service: S,
@@ -57,14 +78,66 @@ impl Server {
             + 'static,
         S::Future: Send + 'static,
     {
-        axum::serve(
-            self.listener,
-            axum::ServiceExt::<Request>::into_make_service(service),
-        )
-        .with_graceful_shutdown(shutdown)
-        .await
-        .context("serving HTTP")
+        let service = service.map_request(|request: hyper::Request<hyper::body::Incoming>| {
+            request.map(axum::body::Body::new)
+        });
+        let mut http = hyper::server::conn::http1::Builder::new();
+        http.timer(TokioTimer::new())
+            .header_read_timeout(self.idle_timeout);
+        // Connections watch `stop` to begin their graceful shutdown, and each holds a clone of
+        // `open`, so `closed()` resolves when the last one is done.
+        let (stop, _) = tokio::sync::watch::channel(false);
+        let (open, _) = tokio::sync::watch::channel(());
+        let mut shutdown = std::pin::pin!(shutdown);
+        loop {
+            let stream = tokio::select! {
+                accepted = self.listener.accept() => match accepted {
+                    Ok((stream, _peer)) => stream,
+                    Err(e) => {
+                        // Per-connection failures (a reset before accept) are nothing to wait
+                        // for; others (out of file descriptors) pass with time.
+                        if !is_connection_error(&e) {
+                            tracing::error!(error = %e, "accepting a connection failed");
+                            tokio::time::sleep(Duration::from_millis(100)).await;
+                        }
+                        continue;
+                    }
+                },
+                () = &mut shutdown => break,
+            };
+            let connection = http.serve_connection(
+                TokioIo::new(stream),
+                TowerToHyperService::new(service.clone()),
+            );
+            let mut stop = stop.subscribe();
+            let open = open.subscribe();
+            tokio::spawn(async move {
+                let mut connection = std::pin::pin!(connection);
+                tokio::select! {
+                    _ = connection.as_mut() => {}
+                    // `stop` changes once, to true (or its sender is gone: stop too).
+                    _ = stop.changed() => {
+                        connection.as_mut().graceful_shutdown();
+                        let _ = connection.await;
+                    }
+                }
+                drop(open);
+            });
+        }
+        drop(self.listener);
+        let _ = stop.send(true);
+        open.closed().await;
+        Ok(())
     }
+}
+
+fn is_connection_error(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::ConnectionRefused
+            | std::io::ErrorKind::ConnectionAborted
+            | std::io::ErrorKind::ConnectionReset
+    )
 }
 
 /// Resolves on Ctrl-C or SIGTERM (what `docker stop` and Kubernetes send).

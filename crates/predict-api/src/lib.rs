@@ -111,7 +111,7 @@ impl Application {
             recent: Arc::new(RecentPredictions::new(settings.recent_predictions)),
             settings: Arc::new(settings),
             registry,
-            data_dir,
+            data_dir: data_dir.clone(),
             instance: instance.into(),
             model: Arc::new(ArcSwapOption::empty()),
             metrics: Arc::new(Metrics::new(route_table())),
@@ -120,8 +120,23 @@ impl Application {
             feedback_index: Arc::new(Mutex::new(feedback_index)),
             feedback_stripes: Arc::new((0..64).map(|_| tokio::sync::Mutex::new(())).collect()),
             reload_lock: Arc::new(tokio::sync::Mutex::new(None)),
-            disk_lookup: Arc::new(tokio::sync::Mutex::new(())),
+            prediction_index: Arc::new(tokio::sync::Mutex::new(prod_data::PredictionIndex::new(
+                prod_data::predictions_dir(&data_dir),
+            ))),
         });
+        // Index the existing logs now, in the background, so the first feedback on an old
+        // prediction does not wait for the first pass.
+        {
+            let mut index = state.prediction_index.clone().lock_owned().await;
+            tokio::task::spawn_blocking(move || match index.refresh() {
+                Ok(stats) => tracing::info!(
+                    files = stats.files,
+                    lines = stats.lines,
+                    "indexed the prediction logs"
+                ),
+                Err(e) => tracing::warn!(error = %e, "indexing the prediction logs"),
+            });
+        }
         match state.reload(false).await {
             Ok(outcome) => tracing::info!(?outcome, "model loaded"),
             Err(ReloadError::NoProduction) => {
@@ -131,7 +146,9 @@ impl Application {
                 tracing::error!(error = %e, "could not load the production model; /ready answers 503")
             }
         }
-        let server = Server::bind(state.settings.addr).await?;
+        let server = Server::bind(state.settings.addr)
+            .await?
+            .idle_timeout(state.settings.limits().idle_timeout);
         Ok(Application { server, state })
     }
 

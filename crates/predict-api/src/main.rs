@@ -4,7 +4,7 @@ use predict_api::{shutdown_signal, Application, Cli, Settings};
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let settings = Settings::load(Cli::parse())?;
-    fraudloop_telemetry::init("info,predict_api=info,tower_http=warn");
+    fraudloop_telemetry::init("info");
     let app = Application::build(settings).await?;
     tracing::info!(port = app.port(), "predict-api listening");
     println!("predict-api listening on http://127.0.0.1:{}", app.port());

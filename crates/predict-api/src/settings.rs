@@ -54,8 +54,14 @@ pub struct Settings {
     pub max_text_chars: usize,
     /// Most items in one batch request.
     pub batch_max: usize,
-    /// Request timeout, in milliseconds.
+    /// Request timeout, in milliseconds (counted once the body is in).
     pub request_timeout_ms: u64,
+    /// Longest a client may take to send a request body, in milliseconds; slower ones get
+    /// 408. Bodies are read before a request takes a concurrency slot.
+    pub body_timeout_ms: u64,
+    /// Keep-alive connections idle this long (or this slow to send a request's headers) are
+    /// closed, in milliseconds.
+    pub idle_timeout_ms: u64,
     /// Requests processed at once; more are shed with 503 and Retry-After.
     pub concurrency_limit: usize,
     /// How often the production alias is checked for a new model, in milliseconds.
@@ -81,6 +87,8 @@ impl Default for Settings {
             max_text_chars: 20_000,
             batch_max: 1000,
             request_timeout_ms: 10_000,
+            body_timeout_ms: 5_000,
+            idle_timeout_ms: 20_000,
             concurrency_limit: 512,
             reload_poll_ms: 2000,
             risk_bands: RiskBands {
@@ -134,6 +142,14 @@ impl Settings {
             self.request_timeout_ms > 0,
             "request_timeout_ms must be at least 1"
         );
+        anyhow::ensure!(
+            self.body_timeout_ms > 0,
+            "body_timeout_ms must be at least 1"
+        );
+        anyhow::ensure!(
+            self.idle_timeout_ms > 0,
+            "idle_timeout_ms must be at least 1"
+        );
         Ok(())
     }
 
@@ -143,6 +159,8 @@ impl Settings {
             concurrency: self.concurrency_limit,
             request_timeout: self.request_timeout(),
             max_body_bytes: self.max_body_bytes,
+            body_timeout: Duration::from_millis(self.body_timeout_ms),
+            idle_timeout: Duration::from_millis(self.idle_timeout_ms),
         }
     }
 

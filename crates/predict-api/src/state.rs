@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use arc_swap::ArcSwapOption;
 use artifact_store::{Manifest, Registry};
 use chrono::{DateTime, Utc};
-use prod_data::{FeedbackLog, FeedbackRecord, PredictionLog, PredictionRecord};
+use prod_data::{FeedbackLog, FeedbackRecord, PredictionLog};
 use text_model::FraudModel;
 
 use crate::metrics::Metrics;
@@ -185,9 +185,9 @@ pub struct AppState {
     pub feedback_stripes: Arc<Vec<tokio::sync::Mutex<()>>>,
     /// Serialises reloads.
     pub reload_lock: Arc<tokio::sync::Mutex<Option<String>>>,
-    /// Serialises scans of the prediction logs, so a flood of unknown ids costs one scan at a
-    /// time.
-    pub disk_lookup: Arc<tokio::sync::Mutex<()>>,
+    /// Where each prediction id sits in the prediction logs of every replica, extended as the
+    /// logs grow. The async lock queues lookups without holding a blocking thread each.
+    pub prediction_index: Arc<tokio::sync::Mutex<prod_data::PredictionIndex>>,
 }
 
 impl AppState {
@@ -203,35 +203,29 @@ impl AppState {
         &self.feedback_stripes[(h.finish() % self.feedback_stripes.len() as u64) as usize]
     }
 
-    /// Finds a prediction in memory, else in the prediction logs of every replica.
+    /// Finds a prediction in memory, else through the index of the prediction logs of every
+    /// replica (an unknown id costs a hash lookup and the logs' new tails, not a scan).
     pub async fn find_prediction(&self, id: &str) -> Option<Arc<PredictionSummary>> {
         if let Some(found) = self.recent.get(id) {
             return Some(found);
         }
-        let _scan = self.disk_lookup.lock().await;
-        // Another request may have found it while this one waited.
-        if let Some(found) = self.recent.get(id) {
-            return Some(found);
-        }
-        let dir = prod_data::predictions_dir(&self.data_dir);
+        let mut index = self.prediction_index.clone().lock_owned().await;
         let wanted = id.to_string();
-        let found = tokio::task::spawn_blocking(move || {
-            let mut found = None;
-            let _ = prod_data::read_records(&dir, |p: PredictionRecord| {
-                if p.prediction_id == wanted {
-                    found = Some(PredictionSummary {
-                        text: p.text,
-                        model_version: p.model_version.into(),
-                        risk_score: p.risk_score,
-                    });
-                }
-            });
-            found
+        let found = tokio::task::spawn_blocking(move || match index.find(&wanted) {
+            Ok(found) => found,
+            Err(e) => {
+                tracing::warn!(error = %e, "reading the prediction logs for feedback");
+                None
+            }
         })
         .await
         .ok()
         .flatten()?;
-        let found = Arc::new(found);
+        let found = Arc::new(PredictionSummary {
+            text: found.text,
+            model_version: found.model_version.into(),
+            risk_score: found.risk_score,
+        });
         // Ids this service did not hand out are not cached; they are rare and stay findable.
         if let Some(key) = RecentPredictions::key(id) {
             self.recent

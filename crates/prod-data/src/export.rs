@@ -1,4 +1,4 @@
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::path::Path;
 
@@ -29,12 +29,19 @@ pub struct ExportStats {
     pub labelled: u64,
     /// Rows of feedback on plain texts (bulk labelling), without a prediction.
     pub text_only_feedback: u64,
+    /// Rows of feedback on a prediction the logs do not hold (lost with the prediction log's
+    /// queue in a crash, or in a log since removed): written from the feedback record alone.
+    pub labels_without_prediction: u64,
     /// Log lines skipped as torn or corrupt.
     pub skipped_lines: u64,
 }
 
 /// Writes `prod_data.csv`: every prediction with its latest feedback label (the latest
-/// feedback wins; earlier ones stay in the log as history), then feedback given on plain texts.
+/// feedback wins; earlier ones stay in the log as history), then the latest feedback on
+/// predictions the logs do not hold, then feedback given on plain texts. Every acknowledged
+/// label is in it: the prediction log is best-effort (a crash loses what is still queued),
+/// the feedback log is fsynced before the 201, and a feedback record carries the text, score
+/// and model version itself.
 /// `descriptor_columns` name the descriptor columns to include, in order.
 pub fn export_prod_data<W: Write>(
     data_dir: &Path,
@@ -66,6 +73,7 @@ pub fn export_prod_data<W: Write>(
         .collect();
     writer.write_record(&header)?;
     let mut write_error = None;
+    let mut joined: HashSet<String> = HashSet::new();
     let preds = read_records(&predictions_dir(data_dir), |p: PredictionRecord| {
         if write_error.is_some() {
             return;
@@ -74,6 +82,7 @@ pub fn export_prod_data<W: Write>(
         stats.predictions += 1;
         if feedback.is_some() {
             stats.labelled += 1;
+            joined.insert(p.prediction_id.clone());
         }
         let mut row = vec![
             p.prediction_id.clone(),
@@ -102,6 +111,31 @@ pub fn export_prod_data<W: Write>(
         return Err(e.into());
     }
     stats.skipped_lines += preds.skipped;
+    let mut unjoined: Vec<(FeedbackRecord, u64)> = latest
+        .into_iter()
+        .filter(|(pid, _)| !joined.contains(pid))
+        .map(|(_, entry)| entry)
+        .collect();
+    unjoined.sort_by(|a, b| (a.0.at, &a.0.feedback_id).cmp(&(b.0.at, &b.0.feedback_id)));
+    for (f, count) in unjoined {
+        stats.labels_without_prediction += 1;
+        let mut row = vec![
+            f.prediction_id.unwrap_or_default(),
+            String::new(),
+            f.model_version.unwrap_or_default(),
+            f.text,
+            String::new(),
+            f.risk_score.map_or(String::new(), |s| format!("{s:.6}")),
+            String::new(),
+            String::new(),
+            f.label,
+            f.source,
+            f.at.to_rfc3339(),
+            count.to_string(),
+        ];
+        row.extend(descriptor_columns.iter().map(|_| String::new()));
+        writer.write_record(&row)?;
+    }
     for f in text_only {
         stats.text_only_feedback += 1;
         let mut row = vec![
@@ -123,4 +157,92 @@ pub fn export_prod_data<W: Write>(
     }
     writer.flush().map_err(|e| Error::Export(e.into()))?;
     Ok(stats)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{FeedbackLog, PredictionRecord};
+
+    fn feedback(pid: Option<&str>, label: &str, text: &str) -> FeedbackRecord {
+        FeedbackRecord {
+            schema: crate::SCHEMA_VERSION,
+            feedback_id: format!("f-{pid:?}-{label}"),
+            at: chrono::Utc::now(),
+            instance: "t".into(),
+            prediction_id: pid.map(str::to_string),
+            text: text.into(),
+            label: label.into(),
+            source: "user".into(),
+            comment: None,
+            model_version: pid.map(|_| "v0003".into()),
+            risk_score: pid.map(|_| 0.25),
+        }
+    }
+
+    /// A prediction answered but still in the log's queue at a crash is lost by design; the
+    /// label given on it was acknowledged, so the export keeps it (once, it was dropped).
+    #[test]
+    fn every_acknowledged_label_is_exported_even_without_its_prediction() {
+        let dir = tempfile::tempdir().unwrap();
+        let logged = PredictionRecord {
+            schema: crate::SCHEMA_VERSION,
+            prediction_id: "logged".into(),
+            at: chrono::Utc::now(),
+            instance: "t".into(),
+            model_version: "v0003".into(),
+            text: "logged text".into(),
+            client_id: None,
+            channel: None,
+            meta: None,
+            risk_score: 0.5,
+            predicted_label: "fraud".into(),
+            threshold: 0.5,
+            risk_level: "medium".into(),
+            descriptors: Default::default(),
+            latency_us: 1,
+        };
+        let predictions = crate::predictions_dir(dir.path());
+        std::fs::create_dir_all(&predictions).unwrap();
+        std::fs::write(
+            predictions.join("p.jsonl"),
+            serde_json::to_string(&logged).unwrap() + "\n",
+        )
+        .unwrap();
+        let log = FeedbackLog::open(dir.path(), "t").unwrap();
+        log.append(&feedback(Some("logged"), "fraud", "logged text"))
+            .unwrap();
+        log.append(&feedback(Some("lost-1"), "legit", "lost one"))
+            .unwrap();
+        log.append(&feedback(Some("lost-2"), "fraud", "lost two"))
+            .unwrap();
+        log.append(&feedback(None, "fraud", "plain text")).unwrap();
+
+        let mut out = Vec::new();
+        let stats = export_prod_data(dir.path(), &[], &mut out).unwrap();
+        assert_eq!(
+            (
+                stats.predictions,
+                stats.labelled,
+                stats.labels_without_prediction,
+                stats.text_only_feedback
+            ),
+            (1, 1, 2, 1)
+        );
+        let mut reader = csv::Reader::from_reader(&out[..]);
+        let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+        let labels: Vec<(&str, &str, &str, &str, &str)> = rows
+            .iter()
+            .map(|r| (&r[0], &r[2], &r[3], &r[5], &r[8]))
+            .collect();
+        assert_eq!(
+            labels,
+            [
+                ("logged", "v0003", "logged text", "0.500000", "fraud"),
+                ("lost-1", "v0003", "lost one", "0.250000", "legit"),
+                ("lost-2", "v0003", "lost two", "0.250000", "fraud"),
+                ("", "", "plain text", "", "fraud"),
+            ]
+        );
+    }
 }

@@ -13,6 +13,7 @@
 //!   [`FeedbackLog::append`] returns only after the `fsync` that covers its record.
 //! - [`read_records`] streams every file of a log directory, skipping (and counting) torn or
 //!   corrupt lines; [`export_prod_data`] joins both logs into `prod_data.csv`.
+//! - [`PredictionIndex`] finds one prediction by id, indexing each log file as it grows.
 //!
 //! Several replicas may share one volume: each writes its own files (the instance id is in the
 //! name), files are only ever appended to, and readers tolerate a torn last line.
@@ -21,6 +22,7 @@
 #![deny(missing_docs)]
 
 mod export;
+mod index;
 pub mod json;
 mod line;
 mod log;
@@ -28,6 +30,7 @@ mod read;
 mod record;
 
 pub use export::{export_prod_data, ExportStats, PROD_DATA_COLUMNS};
+pub use index::{IndexStats, PredictionIndex};
 pub use line::PredictionLine;
 pub use log::{EncodedPrediction, FeedbackLog, LogStats, PredictionLog};
 pub use read::{read_lines, read_records, ReadStats, Record};

@@ -47,6 +47,7 @@ pub mod tfidf;
 pub mod tokenize;
 mod training;
 mod u64map;
+mod visible;
 
 pub use descriptors::{TextDescriptors, DESCRIPTOR_COLUMNS};
 pub use error::Error;
@@ -65,3 +66,4 @@ pub use training::{
     stratified_folds, stratified_split, train_cross_validated, Progress, TrainingConfig,
     TrainingOutcome,
 };
+pub use visible::has_visible_text;

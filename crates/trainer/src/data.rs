@@ -118,7 +118,9 @@ pub fn read_labelled_csv(
                 .map_or(0, |p| physical_line(&bytes, p.byte()))
         };
         let text = record.get(text_idx).unwrap_or_default();
-        if text.trim().is_empty() {
+        // The rule predict-api refuses texts by: no visible character (NUL, zero-width
+        // spaces and whitespace alone) is an empty text.
+        if !text_model::has_visible_text(text) {
             return Err(line_err(
                 line(),
                 format!("empty text in column {text_col:?}"),
@@ -247,6 +249,15 @@ mod tests {
             "{e}"
         );
         let e = read(b"text,label\n  ,fraud\n").unwrap_err().to_string();
+        assert!(e.contains("data.csv:2: empty text"), "{e}");
+        // Once accepted for training although predict-api refuses it as `empty_text`.
+        let e = read(b"text,label\na,legit\n\0\0\0,fraud\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("data.csv:3: empty text"), "{e}");
+        let e = read("text,label\n\u{200B}\u{FEFF},fraud\n".as_bytes())
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("data.csv:2: empty text"), "{e}");
         let e = read(b"text,label\na,fraud,extra\n")
             .unwrap_err()

@@ -31,11 +31,13 @@ pub async fn reload(
             ErrorCode::NoProductionModel,
             ReloadError::NoProduction.to_string(),
         )),
-        Err(e @ ReloadError::Refused { .. }) => Err(ApiError::new(
+        // The cause names the bundle's files by absolute path: it is in the service log
+        // (reload() logs it), and the answer says only which version was refused.
+        Err(ReloadError::Refused { version, .. }) => Err(ApiError::new(
             StatusCode::CONFLICT,
             ErrorCode::ModelRefused,
             format!(
-                "{e}; still serving {}",
+                "refused {version}: the bundle failed verification (see the service log); still serving {}",
                 state
                     .served()
                     .map_or("nothing".to_string(), |s| s.version.to_string())

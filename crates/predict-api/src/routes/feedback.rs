@@ -13,6 +13,22 @@ use crate::error::{ApiError, ApiJson, ErrorCode};
 use crate::routes::validation::validate_text;
 use crate::state::{AppState, FeedbackIndex};
 
+/// The longest prediction id looked up (ids handed out are 36-character UUIDs; some room is
+/// left for other replicas' formats).
+const MAX_PREDICTION_ID_BYTES: usize = 128;
+
+/// An id as quoted in an error: whole when short, else its start (a 3 MB id was once echoed
+/// back in a 3 MB 404).
+fn shown_id(id: &str) -> String {
+    const SHOWN: usize = 64;
+    if id.chars().count() <= SHOWN {
+        format!("{id:?}")
+    } else {
+        let start: String = id.chars().take(SHOWN).collect();
+        format!("{start:?}… ({} bytes)", id.len())
+    }
+}
+
 /// Who labelled a message.
 const SOURCES: [&str; 3] = ["user", "operator", "agent"];
 
@@ -87,13 +103,18 @@ pub async fn feedback(
                 let (text, model_version, risk_score) = match known {
                     Some(f) => (f.text, f.model_version, f.risk_score),
                     None => {
-                        let found = state.find_prediction(&pid).await.ok_or_else(|| {
+                        let unknown = || {
                             ApiError::new(
                                 StatusCode::NOT_FOUND,
                                 ErrorCode::UnknownPrediction,
-                                format!("no prediction has id {pid:?}"),
+                                format!("no prediction has id {}", shown_id(&pid)),
                             )
-                        })?;
+                        };
+                        // Ids are 36-character UUIDs: a longer one is unknown without a look.
+                        if pid.len() > MAX_PREDICTION_ID_BYTES {
+                            return Err(unknown());
+                        }
+                        let found = state.find_prediction(&pid).await.ok_or_else(unknown)?;
                         (
                             found.text.clone(),
                             Some(found.model_version.to_string()),

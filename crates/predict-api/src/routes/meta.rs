@@ -38,10 +38,24 @@ pub async fn model(
         "loaded_at": served.loaded_at,
         "n_features": m.n_features,
         "code_version": m.code_version,
-        "training_data": m.training_data,
+        "training_data": public_training_data(&m.training_data),
         "metrics": served.metrics,
         "risk_bands": {"medium_from": state.settings.risk_bands.medium_from, "high_from": state.settings.risk_bands.high_from},
     })))
+}
+
+/// The manifest's training-data fingerprint with its `source` cut to the file name: the
+/// manifest records the path given to `--data`, and where it lives on the trainer's machine
+/// is nobody's business on a public endpoint.
+fn public_training_data(data: &artifact_store::DataFingerprint) -> serde_json::Value {
+    let mut value = serde_json::to_value(data).unwrap_or_default();
+    if let Some(source) = value.get_mut("source") {
+        let name = std::path::Path::new(&data.source)
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+        *source = serde_json::Value::String(name);
+    }
+    value
 }
 
 /// `GET /metrics`: Prometheus text format.

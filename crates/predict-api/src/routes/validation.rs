@@ -6,8 +6,8 @@ use crate::error::{ApiError, ErrorCode};
 
 /// Checks a message: not blank, not over the length limit.
 pub fn validate_text(text: &str, max_chars: usize) -> Result<(), ApiError> {
-    // Stops at the first visible character, so a real message costs one or two checks.
-    if text.chars().all(is_blank) {
+    // The trainer applies the same rule to training texts.
+    if !text_model::has_visible_text(text) {
         return Err(ApiError::invalid(
             ErrorCode::EmptyText,
             "text must not be empty, whitespace or invisible characters",
@@ -24,17 +24,6 @@ pub fn validate_text(text: &str, max_chars: usize) -> Result<(), ApiError> {
         }
     }
     Ok(())
-}
-
-/// Characters that show nothing: whitespace, control characters and the zero-width
-/// format characters (a text of only U+200B or U+FEFF is as empty as one of spaces).
-fn is_blank(c: char) -> bool {
-    c.is_whitespace()
-        || c.is_control()
-        || matches!(
-            c,
-            '\u{00AD}' | '\u{180E}' | '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}'
-        )
 }
 
 /// Checks a request to score: its text (see [`validate_text`]) and that `meta`, when given,

@@ -187,6 +187,24 @@ async fn feedback_survives_kill_9(pause: Duration) {
         1,
         "no duplicate was written"
     );
+
+    // ...and the export has the label, with or without the prediction's record.
+    let export = client
+        .get(second.url("/admin/export/prod_data.csv"))
+        .bearer_auth(ADMIN_TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let row = export
+        .lines()
+        .find(|l| l.starts_with(&pid))
+        .unwrap_or_else(|| {
+            panic!("acknowledged label missing from the export (prediction logged: {prediction_logged}):\n{export}")
+        });
+    assert!(row.contains(",fraud,user,"), "{row}");
 }
 
 /// The prediction log reaches the disk up to ~200 ms after a prediction, so a crash right after

@@ -36,6 +36,43 @@ async fn malformed_and_wrongly_typed_requests_get_precise_errors() {
         let response = app.post_raw(path, JSON, body).await;
         assert_error(response, 400, "malformed_json").await;
     }
+    // ...and when only a strict parser sees it: invalid UTF-8 inside a string, a number out of
+    // range, nesting deeper than 128 levels (once answered 422 `invalid_request`). Inside a
+    // batch item, a number out of range is that item's `invalid_item`, like any bad item.
+    let deep = format!(
+        "{{\"text\": \"a\", \"meta\": {}1{}}}",
+        "[".repeat(200),
+        "]".repeat(200)
+    );
+    for (path, body) in [
+        ("/predict", b"{\"text\": \"pay \xff now\"}".to_vec()),
+        (
+            "/predict",
+            b"{\"text\": \"a\", \"meta\": {\"k\": 1e400}}".to_vec(),
+        ),
+        ("/predict", deep.clone().into_bytes()),
+        (
+            "/feedback",
+            b"{\"text\": \"\xc3\", \"label\": \"fraud\"}".to_vec(),
+        ),
+        ("/feedback", b"{\"text\": \"a\", \"label\": 1e400}".to_vec()),
+        (
+            "/predict/batch",
+            b"{\"items\": [{\"text\": \"\xff\"}]}".to_vec(),
+        ),
+    ] {
+        let shown = String::from_utf8_lossy(&body)
+            .chars()
+            .take(60)
+            .collect::<String>();
+        let response = app.post_raw(path, JSON, body).await;
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        assert!(
+            status == 400 && text.contains("\"malformed_json\""),
+            "{path} {shown}: {status} {text}"
+        );
+    }
 
     // Not JSON at all is 415, with or without a content type.
     let response = app

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
 
-use crate::helpers::{json_with_status, spawn_app, SCAM_TEXT};
+use crate::helpers::{json_with_status, spawn_app, spawn_app_with, Start, SCAM_TEXT};
 
 /// Parses the export into rows keyed by column name.
 fn parse_export(body: &str) -> Vec<BTreeMap<String, String>> {
@@ -212,4 +212,111 @@ async fn feedback_finds_predictions_made_by_another_replica() {
     .unwrap();
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0]["feedback_id"], stored["feedback_id"]);
+}
+
+/// A prediction of another replica, as its log holds it.
+fn other_replica_record(i: usize) -> prod_data::PredictionRecord {
+    prod_data::PredictionRecord {
+        schema: prod_data::SCHEMA_VERSION,
+        prediction_id: format!("0190c0de-1111-7222-8333-{i:012}"),
+        at: chrono::Utc::now(),
+        instance: "other-replica".into(),
+        model_version: "v0007".into(),
+        text: format!(
+            "{i}: {}",
+            "Your parcel is held, pay the fee at http://x.top ".repeat(18)
+        ),
+        client_id: None,
+        channel: Some("sms".into()),
+        meta: None,
+        risk_score: 0.75,
+        predicted_label: "fraud".into(),
+        threshold: 0.5,
+        risk_level: "high".into(),
+        descriptors: BTreeMap::from([("length".to_string(), 900.0)]),
+        latency_us: 321,
+    }
+}
+
+/// Feedback on an unknown id must not scan every prediction log (once, each unknown id read
+/// all logs one at a time, and 30 clients sending random UUIDs made legitimate feedback time
+/// out); and an id is never echoed whole (a 3 MB id came back in a 3 MB 404).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_ids_are_cheap_and_never_echoed_whole() {
+    let app = spawn_app_with(Start::WithModel, |s| s.recent_predictions = 1).await;
+    let dir = app.home.join("data").join("predictions");
+    std::fs::create_dir_all(&dir).unwrap();
+    // ~20 MB of another replica's predictions; the one to label is the first.
+    let mut log = String::new();
+    for i in 0..20_000 {
+        log.push_str(&serde_json::to_string(&other_replica_record(i)).unwrap());
+        log.push('\n');
+    }
+    std::fs::write(dir.join("predictions-other-replica.jsonl"), log).unwrap();
+    let wanted = other_replica_record(0).prediction_id;
+
+    // A 1 MB id: 404, with a short body.
+    let huge = "f".repeat(1 << 20);
+    let response = app
+        .post_json(
+            "/feedback",
+            &json!({"prediction_id": huge, "label": "fraud"}),
+        )
+        .await;
+    let headers_len = response.content_length().unwrap_or(0);
+    let body = assert_error_body(response, 404, "unknown_prediction").await;
+    assert!(
+        body.len() < 1000 && headers_len < 1000,
+        "the 404 echoes the id: {} bytes",
+        body.len()
+    );
+
+    // 30 clients send unknown ids while one labels a known prediction.
+    let flood: Vec<_> = (0..30)
+        .map(|i| {
+            let (client, url) = (app.client.clone(), app.url("/feedback"));
+            tokio::spawn(async move {
+                for j in 0..5 {
+                    let id = format!("0190c0de-9999-7222-8333-{:012}", i * 100 + j);
+                    let r = client
+                        .post(&url)
+                        .json(&json!({"prediction_id": id, "label": "fraud"}))
+                        .send()
+                        .await
+                        .unwrap();
+                    assert_eq!(r.status(), 404);
+                }
+            })
+        })
+        .collect();
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let started = std::time::Instant::now();
+    let stored = json_with_status(
+        app.post_json(
+            "/feedback",
+            &json!({"prediction_id": wanted, "label": "legit"}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let waited = started.elapsed();
+    assert_eq!(stored["model_version"], "v0007");
+    for f in flood {
+        f.await.unwrap();
+    }
+    // Generous: a scan per unknown id took tens of seconds here; the index, milliseconds.
+    assert!(
+        waited < std::time::Duration::from_secs(5),
+        "labelling a known prediction took {waited:?} among unknown ids"
+    );
+}
+
+async fn assert_error_body(response: reqwest::Response, status: u16, code: &str) -> String {
+    let actual = response.status().as_u16();
+    let text = response.text().await.unwrap();
+    assert_eq!(actual, status, "{}", &text[..text.len().min(300)]);
+    let body: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(body["error"]["code"], code);
+    text
 }

@@ -136,3 +136,27 @@ async fn predict_returns_a_consistent_explained_score() {
     let health = json_with_status(app.get("/health").await, 200).await;
     assert_eq!(health["status"], "ok");
 }
+
+/// `/model` is public: it names the training file, not where it lives on the trainer's
+/// machine (once, it showed the absolute path given to `--data`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn model_info_names_the_training_file_without_its_path() {
+    let app = crate::helpers::spawn_app().await;
+    let registry = app.registry.clone();
+    let version = tokio::task::spawn_blocking(move || {
+        let recipe = crate::helpers::BASE_RECIPE;
+        let model = crate::helpers::model(recipe);
+        let mut bundle = crate::helpers::bundle(&model, recipe);
+        bundle.training_data.source = "/srv/private/fraud-team/exports/train_2026.csv".into();
+        let version = registry.publish(bundle).unwrap().0;
+        registry.promote(version, "test", "path check").unwrap();
+        version
+    })
+    .await
+    .unwrap();
+    app.wait_for_version(&version.to_string(), std::time::Duration::from_secs(10))
+        .await;
+    let info = app.model_info().await;
+    assert_eq!(info["training_data"]["source"], "train_2026.csv", "{info}");
+    assert!(!info.to_string().contains("/srv/private"), "{info}");
+}
