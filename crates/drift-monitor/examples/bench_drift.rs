@@ -1004,9 +1004,12 @@ fn run_windows(
     bundle: &artifact_store::LoadedBundle,
     config: &DriftConfig,
 ) -> Tally {
+    let mut tally = Tally::default();
+    if windows == 0 {
+        return tally;
+    }
     let tokenizer = bundle.model.vectorizer().tokenizer_config().clone();
     let version = bundle.manifest.version.to_string();
-    let mut tally = Tally::default();
     for w in 0..windows {
         let mut rng = ChaCha8Rng::seed_from_u64(seed ^ (size as u64).rotate_left(32) ^ w as u64);
         let rows: Vec<drift_monitor::Row> = rand::seq::index::sample(&mut rng, pool.len(), size)
@@ -1081,7 +1084,12 @@ fn false_alarms(opts: &Opts) -> Result<()> {
         .collect::<Result<_, _>>()
         .context("--sizes: comma-separated row counts")?;
     let windows: usize = opts.get("windows", 200)?;
-    let shift_windows: usize = opts.get("shift-windows", 200)?;
+    // A drifted demo batch is no shift of real mail: with --csv only false alarms are measured.
+    let shift_windows: usize = if opts.flags.contains_key("csv") {
+        0
+    } else {
+        opts.get("shift-windows", 200)?
+    };
     let shift_size: usize = opts.get("shift-size", 100)?;
     let seed: u64 = opts.get("seed", 1)?;
     let (_tmp, home) = opts.home("fraudloop-bench-drift-false-alarms.")?;
@@ -1166,7 +1174,7 @@ fn false_alarms(opts: &Opts) -> Result<()> {
             .collect()
     };
     let shifted: Vec<drift_monitor::Row> = generate(&DemoOptions {
-        rows: 20_000,
+        rows: if shift_windows > 0 { 20_000 } else { 0 },
         seed: 7,
         drifted: true,
         ..DemoOptions::default()
@@ -1197,7 +1205,9 @@ fn false_alarms(opts: &Opts) -> Result<()> {
         );
         table.push((size, tally));
     }
-    println!("shift (demo corpus, drifted: true):");
+    if shift_windows > 0 {
+        println!("shift (demo corpus, drifted: true):");
+    }
     let shift = run_windows(
         "shift",
         &shifted,
@@ -1224,28 +1234,35 @@ fn false_alarms(opts: &Opts) -> Result<()> {
             rate(t.old_any, t.windows),
         );
     }
-    println!(
-        "| **shift**, {shift_size} rows (detection) | {} | {} | {} | {} | {} | {} | {} |",
-        shift.windows,
-        rate(shift.dataset, shift.windows),
-        rate(shift.text, shift.windows),
-        rate(shift.any, shift.windows),
-        rate(shift.old_dataset, shift.windows),
-        rate(shift.old_text, shift.windows),
-        rate(shift.old_any, shift.windows),
-    );
+    if shift_windows > 0 {
+        println!(
+            "| **shift**, {shift_size} rows (detection) | {} | {} | {} | {} | {} | {} | {} |",
+            shift.windows,
+            rate(shift.dataset, shift.windows),
+            rate(shift.text, shift.windows),
+            rate(shift.any, shift.windows),
+            rate(shift.old_dataset, shift.windows),
+            rate(shift.old_text, shift.windows),
+            rate(shift.old_any, shift.windows),
+        );
+    }
     let worst = table
         .iter()
         .map(|(_, t)| (t.dataset.max(t.text)) as f64 / t.windows.max(1) as f64)
         .fold(0.0, f64::max);
-    let caught = shift.any as f64 / shift.windows.max(1) as f64;
     println!();
     println!(
-        "false alarms ≤ 5 % per verdict at every size: {} (worst {:.1} %); shift caught in ≥ 90 % of {shift_size}-row windows: {} ({:.1} %)",
+        "false alarms ≤ 5 % per verdict at every size: {} (worst {:.1} %)",
         if worst <= 0.05 { "PASS" } else { "FAIL" },
-        100.0 * worst,
-        if caught >= 0.9 { "PASS" } else { "FAIL" },
-        100.0 * caught
+        100.0 * worst
     );
+    if shift_windows > 0 {
+        let caught = shift.any as f64 / shift.windows.max(1) as f64;
+        println!(
+            "shift caught (either verdict) in ≥ 90 % of {shift_size}-row windows: {} ({:.1} %)",
+            if caught >= 0.9 { "PASS" } else { "FAIL" },
+            100.0 * caught
+        );
+    }
     Ok(())
 }
