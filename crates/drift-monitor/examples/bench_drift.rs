@@ -942,9 +942,9 @@ impl Verdicts {
             text: text.is_some_and(|t| t.detected),
             old_dataset: !report.columns.is_empty()
                 && old_drifted as f64 / report.columns.len() as f64 >= old_share,
-            // Version 1 scored one held-out half (the first of `roc_auc_halves`, computed
-            // exactly as then) against 0.55 above 1000 reference rows (the only case run here).
-            old_text: text.is_some_and(|t| t.roc_auc_halves[0] > 0.55),
+            // Version 1 used 0.55 above 1000 reference rows (the only case run here) on the
+            // same held-out AUC.
+            old_text: text.is_some_and(|t| t.roc_auc > 0.55),
         }
     }
 }

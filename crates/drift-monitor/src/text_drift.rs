@@ -1,15 +1,19 @@
 //! Text content drift: can a classifier tell reference messages from current ones?
 //!
 //! A TF-IDF + logistic-regression domain classifier is trained on half of both sides and scored
-//! on the other half; on small windows also the other way round (cross-fitting: every sampled
-//! message is then scored once, by a classifier that did not see it). An ROC-AUC near 0.5 means the texts look alike;
-//! the words with the largest weights for each side, and the current messages that look least
-//! like the reference, explain what changed.
+//! on the other half. An ROC-AUC near 0.5 means the texts look alike; the words with the largest
+//! weights for each side, and the current messages that look least like the reference, explain
+//! what changed.
 //!
 //! How far above 0.5 chance alone goes depends on how many messages are scored: the threshold
-//! is the AUC that random relabellings within each half exceed in at most `alpha` of cases
+//! is the AUC that random relabellings of the held-out half exceed in at most `alpha` of cases
 //! (exact at any size, see [`drift_stats::auc_permutation_test`]), and never below Evidently's
 //! fixed 0.55 when the reference has more than 1000 rows.
+//!
+//! Only one half is scored, on purpose. Scoring the other half too with a classifier fitted on
+//! the first (cross-fitting) doubles the scored messages, but each half's scores then depend on
+//! the other half's labels, the two AUCs are correlated under the null hypothesis, and a
+//! relabelling null that ignores it raised 9.5 % false alarms at 100 rows instead of 2.5 %.
 
 use drift_stats::{auc_permutation_test, PermutationConfig, DEFAULT_ALPHA};
 use rand::seq::SliceRandom;
@@ -33,11 +37,6 @@ pub struct TextDriftConfig {
     /// False-alarm rate of the verdict: the share of same-distribution windows, of any size,
     /// flagged by chance.
     pub alpha: f64,
-    /// Windows of at most this many (sampled) current messages are cross-fitted: each half is
-    /// also scored by a classifier fitted on the other half. That doubles the scored messages
-    /// where they are few (and chance's reach wide) at the cost of a second fit; on larger
-    /// windows one held-out half already resolves AUCs well below Evidently's 0.55.
-    pub cross_fit_max_current: usize,
     /// Words listed per side.
     pub top_words: usize,
     /// Example messages listed.
@@ -53,7 +52,6 @@ impl Default for TextDriftConfig {
             auc_threshold: 0.55,
             permutations: 999,
             alpha: DEFAULT_ALPHA,
-            cross_fit_max_current: 1000,
             top_words: 15,
             examples: 5,
             seed: 7,
@@ -66,13 +64,8 @@ impl Default for TextDriftConfig {
 pub struct TextDrift {
     /// Whether the domain classifier tells the sides apart better than the threshold.
     pub detected: bool,
-    /// ROC-AUC of the domain classifier on messages it did not see: the mean of
-    /// `roc_auc_halves`.
+    /// ROC-AUC of the domain classifier on the held-out half.
     pub roc_auc: f64,
-    /// AUC of each scored half, by the classifier trained on the other half: the held-out half
-    /// (the single AUC of schema version 1), then, for cross-fitted small windows, the
-    /// training half.
-    pub roc_auc_halves: Vec<f64>,
     /// Lower end of the AUC's 95 % confidence interval (DeLong).
     pub ci_low: f64,
     /// Upper end of the AUC's 95 % confidence interval (DeLong).
@@ -152,46 +145,23 @@ pub fn text_drift(
         gradient_tolerance: 1e-5,
         ..LogisticConfig::default()
     };
-    // Fits on one half and scores the other.
-    let fit_and_score = |fit_rows: &[usize], score_rows: &[usize]| {
-        let fitted = corpus.fit(fit_rows, &tfidf).ok()?;
-        let x = corpus.transform(&fitted, fit_rows);
-        let y: Vec<bool> = fit_rows.iter().map(|&r| is_current[r]).collect();
-        let classifier = logistic.fit_csr(&x, &y, None).ok()?;
-        let scores = classifier.probabilities(&corpus.transform(&fitted, score_rows));
-        Some((fitted, classifier, scores))
-    };
-    // Cross-fitting (small windows): each half is also scored by the classifier of the other
-    // half, so that every sampled message is scored once by a classifier that did not see it.
-    // Twice the scored messages make chance's reach about 1.4 times narrower; the two fits run
-    // side by side.
-    let cross_fit = current.len() <= config.cross_fit_max_current;
-    let (first, second) = rayon::join(
-        || fit_and_score(&train, &test),
-        || cross_fit.then(|| fit_and_score(&test, &train)).flatten(),
-    );
-    let (fitted, classifier, scores) = first?;
-    let y_test: Vec<bool> = test.iter().map(|&r| is_current[r]).collect();
+    let fitted = corpus.fit(&train, &tfidf).ok()?;
+    let x_train = corpus.transform(&fitted, &train);
     let y_train: Vec<bool> = train.iter().map(|&r| is_current[r]).collect();
-    // Should the second fit fail, the held-out half alone still gives a verdict.
-    let scores_train = second.map(|(_, _, s)| s).unwrap_or_default();
-    let mut halves = vec![roc_auc(&y_test, &scores)?];
-    let mut folds: Vec<(&[f64], &[bool])> = vec![(&scores, &y_test)];
-    if !scores_train.is_empty() {
-        halves.push(roc_auc(&y_train, &scores_train)?);
-        folds.push((&scores_train, &y_train));
-    }
+    let classifier = logistic.fit_csr(&x_train, &y_train, None).ok()?;
+    let x_test = corpus.transform(&fitted, &test);
+    let scores = classifier.probabilities(&x_test);
+    let y_test: Vec<bool> = test.iter().map(|&r| is_current[r]).collect();
+    let auc = roc_auc(&y_test, &scores)?;
 
-    // Chance's reach on these very scores. The seed depends on the scores, so that the same
-    // inputs give the same report and different windows independent relabellings.
-    let seed = scores
-        .iter()
-        .chain(&scores_train)
-        .fold(config.seed, |h, s| {
-            (h ^ s.to_bits()).wrapping_mul(0x0000_0100_0000_01b3)
-        });
+    // Chance's reach on this very held-out half. The seed depends on the scores, so that the
+    // same inputs give the same report and different windows independent relabellings.
+    let seed = scores.iter().fold(config.seed, |h, s| {
+        (h ^ s.to_bits()).wrapping_mul(0x0000_0100_0000_01b3)
+    });
     let null = auc_permutation_test(
-        &folds,
+        &scores,
+        &y_test,
         &PermutationConfig {
             permutations: config.permutations,
             alpha: config.alpha,
@@ -200,7 +170,6 @@ pub fn text_drift(
     )
     .map_err(|e| tracing::warn!(error = %e, "text-drift null distribution failed"))
     .ok()?;
-    let auc = halves.iter().sum::<f64>() / halves.len() as f64;
     let fixed_threshold = (reference_rows_total > 1000).then_some(config.auc_threshold);
     let (threshold, threshold_method) = match fixed_threshold {
         Some(fixed) if fixed > null.null_threshold => (fixed, "fixed"),
@@ -235,7 +204,6 @@ pub fn text_drift(
     let mut current_scored: Vec<(f64, &str)> = test
         .iter()
         .zip(&scores)
-        .chain(train.iter().zip(&scores_train))
         .filter(|(&r, _)| is_current[r])
         .map(|(&r, &s)| (s, texts[r]))
         .collect();
@@ -248,7 +216,6 @@ pub fn text_drift(
     Some(TextDrift {
         detected: auc > threshold,
         roc_auc: auc,
-        roc_auc_halves: halves,
         ci_low: null.ci_low,
         ci_high: null.ci_high,
         threshold,

@@ -1,12 +1,11 @@
 //! Is a classifier's ROC-AUC on held-out data better than chance at this sample size?
 //!
-//! A domain classifier that tells current messages from reference ones is scored on messages it
-//! did not see (a held-out half, or each half by the classifier of the other half). If both
-//! sides come from the same distribution, the labels of a scored half are a random assignment of
-//! its `n_pos` "current" labels, independent of the scores (the classifier never saw them), so
-//! permuting the labels within each half gives the exact null distribution of the AUC, ties
-//! included. Its spread shrinks like `1 / sqrt(n)`: an AUC of 0.55 is chance on 25 held-out
-//! messages and a clear signal on 2500.
+//! A domain classifier that tells current messages from reference ones is scored on a held-out
+//! half. If both sides come from the same distribution, the held-out labels are a random
+//! assignment of `n_pos` "current" labels among the scored messages, independent of the scores
+//! (the classifier never saw them), so permuting the labels gives the exact null distribution of
+//! the AUC, ties included. Its spread shrinks like `1 / sqrt(n)`: an AUC of 0.55 is chance on 25
+//! held-out messages and a clear signal on 2500.
 
 use rand::Rng;
 
@@ -17,13 +16,11 @@ use crate::{DriftError, PermutationConfig};
 const Z_975: f64 = 1.959_963_984_540_054;
 
 /// Outcome of [`auc_permutation_test`].
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct AucTest {
     /// ROC-AUC of the scores for the positives (Mann–Whitney `U / (n_pos n_neg)`, ties counted
-    /// half), averaged over the folds.
+    /// half).
     pub auc: f64,
-    /// The AUC of each fold.
-    pub fold_aucs: Vec<f64>,
     /// Share of label permutations (the observed labelling included) whose AUC is at least the
     /// observed one: the one-sided permutation p-value.
     pub p_value: f64,
@@ -35,9 +32,9 @@ pub struct AucTest {
     pub ci_low: f64,
     /// Upper end of the 95 % confidence interval.
     pub ci_high: f64,
-    /// Positives scored, over all folds.
+    /// Positives scored.
     pub positives: usize,
-    /// Negatives scored, over all folds.
+    /// Negatives scored.
     pub negatives: usize,
     /// Label permutations drawn.
     pub permutations: usize,
@@ -72,178 +69,125 @@ fn sample_variance(x: &[f64]) -> f64 {
     x.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / (x.len() - 1) as f64
 }
 
-/// One fold, ranked once.
-struct Fold {
-    ranks: Vec<f64>,
-    n_pos: usize,
-    n_neg: usize,
-    auc: f64,
-    /// DeLong's variance of the fold's AUC (0 when a class has a single member).
-    variance: f64,
-}
-
-impl Fold {
-    fn new(scores: &[f64], positive: &[bool]) -> Result<Fold, DriftError> {
-        if scores.len() != positive.len() {
-            return Err(DriftError::LengthMismatch {
-                reference: positive.len(),
-                current: scores.len(),
-            });
-        }
-        crate::check_numeric(scores, "scores")?;
-        let n_pos = positive.iter().filter(|&&p| p).count();
-        let n_neg = scores.len() - n_pos;
-        if n_pos == 0 {
-            return Err(DriftError::EmptySample { which: "positive" });
-        }
-        if n_neg == 0 {
-            return Err(DriftError::EmptySample { which: "negative" });
-        }
-        let ranks = midranks(scores);
-        let (np, nn) = (n_pos as f64, n_neg as f64);
-        let of_class = |want: bool| -> (Vec<f64>, Vec<f64>) {
-            scores
-                .iter()
-                .zip(&ranks)
-                .zip(positive)
-                .filter(|(_, &p)| p == want)
-                .map(|((&s, &r), _)| (s, r))
-                .unzip()
-        };
-        let (pos_scores, pos_all) = of_class(true);
-        let (neg_scores, neg_all) = of_class(false);
-        let auc = (pos_all.iter().sum::<f64>() - np * (np + 1.0) / 2.0) / (np * nn);
-        // DeLong's placement values: for a positive, the share of negatives below it; for a
-        // negative, the share of positives above it (rank among all minus rank within its
-        // class counts the other class below).
-        let v10: Vec<f64> = pos_all
-            .iter()
-            .zip(midranks(&pos_scores))
-            .map(|(a, w)| (a - w) / nn)
-            .collect();
-        let v01: Vec<f64> = neg_all
-            .iter()
-            .zip(midranks(&neg_scores))
-            .map(|(a, w)| 1.0 - (a - w) / np)
-            .collect();
-        let variance = sample_variance(&v10) / np + sample_variance(&v01) / nn;
-        Ok(Fold {
-            ranks,
-            n_pos,
-            n_neg,
-            auc,
-            variance,
-        })
-    }
-
-    /// AUC from the sum of the positives' ranks.
-    fn auc_of(&self, positive_rank_sum: f64) -> f64 {
-        let (np, nn) = (self.n_pos as f64, self.n_neg as f64);
-        (positive_rank_sum - np * (np + 1.0) / 2.0) / (np * nn)
-    }
-}
-
-/// Permutation test of a cross-fitted ROC-AUC against chance, with DeLong's confidence
-/// interval.
+/// Permutation test of a held-out ROC-AUC against chance, with DeLong's confidence interval.
 ///
-/// Each fold is `(scores, positive)`: `positive[i]` says whether `scores[i]` belongs to the
-/// positive class (for text drift: a current message), the scores coming from a classifier
-/// that did not see the fold. The statistic is the mean of the folds' AUCs. The null
-/// distribution draws `config.permutations` random labellings with the same class sizes
-/// within each fold (each fold may have its own classifier, so labels are only exchangeable
-/// within a fold); the test is one-sided (an AUC above chance is drift) and exact under the null
-/// hypothesis for any sample size and any ties. Each permutation only re-sums the mid-ranks of
-/// each fold's smaller class: `O(n log n + B · Σ min(n_pos, n_neg))`.
+/// `positive[i]` says whether `scores[i]` belongs to the positive class (for text drift: a
+/// current message). The null distribution draws `config.permutations` random labellings with
+/// the same class sizes; the test is one-sided (an AUC above chance is drift), exact under the
+/// null hypothesis for any sample size and any ties. Each permutation only re-sums the
+/// mid-ranks of the smaller class: `O(n log n + B · min(n_pos, n_neg))`.
 ///
-/// The confidence interval treats the folds as independent: the variance of the mean is the
-/// sum of the folds' DeLong variances over the number of folds squared.
+/// The scores must not depend on the labels being tested: scores of a classifier fitted on
+/// other data. Cross-fitted scores (each half scored by a classifier fitted on the other half's
+/// labels) do not qualify: the two halves' AUCs are then correlated under the null hypothesis,
+/// and relabelling each half on its own understates chance (measured: 9.5 % false alarms at a
+/// nominal 2.5 % on 100-row windows of text drift).
 ///
 /// # Errors
-/// [`DriftError::InvalidArgument`] without folds or for an unusable `alpha` or too few
-/// permutations; per fold, [`DriftError::LengthMismatch`] if its slices differ in length,
-/// [`DriftError::EmptySample`] if a class is empty, [`DriftError::NonFinite`] for a NaN or
-/// infinite score.
+/// [`DriftError::LengthMismatch`] if the slices differ in length, [`DriftError::EmptySample`]
+/// if a class is empty, [`DriftError::NonFinite`] for a NaN or infinite score,
+/// [`DriftError::InvalidArgument`] for an unusable `alpha` or too few permutations.
 ///
 /// # Example
 /// ```
 /// use drift_stats::{auc_permutation_test, PermutationConfig};
 ///
-/// // Positives score higher: a clear separation even on 20 messages.
+/// // Positives score higher but for one swap: a clear separation even on 20 messages.
 /// let scores: Vec<f64> = (0..20).map(f64::from).collect();
-/// let positive: Vec<bool> = (0..20).map(|i| i >= 10).collect();
-/// let t = auc_permutation_test(&[(&scores, &positive)], &PermutationConfig::default()).unwrap();
-/// assert_eq!(t.auc, 1.0);
+/// let positive: Vec<bool> = (0..20).map(|i| (i >= 10) != (i == 9 || i == 10)).collect();
+/// let t = auc_permutation_test(&scores, &positive, &PermutationConfig::default()).unwrap();
+/// assert_eq!(t.auc, 0.99);
 /// assert!(t.auc > t.null_threshold && t.p_value <= 0.025);
-/// assert!(t.ci_low < 1.0 && t.ci_high == 1.0);
+/// assert!(t.ci_low < t.auc && t.auc < t.ci_high);
 /// ```
 pub fn auc_permutation_test(
-    folds: &[(&[f64], &[bool])],
+    scores: &[f64],
+    positive: &[bool],
     config: &PermutationConfig,
 ) -> Result<AucTest, DriftError> {
     let tail = config.tail_rank()?;
-    if folds.is_empty() {
-        return Err(DriftError::InvalidArgument(
-            "an AUC test needs at least one fold".to_owned(),
-        ));
+    if scores.len() != positive.len() {
+        return Err(DriftError::LengthMismatch {
+            reference: positive.len(),
+            current: scores.len(),
+        });
     }
-    let folds: Vec<Fold> = folds
-        .iter()
-        .map(|(scores, positive)| Fold::new(scores, positive))
-        .collect::<Result<_, _>>()?;
-    let k = folds.len() as f64;
-    let auc = folds.iter().map(|f| f.auc).sum::<f64>() / k;
+    crate::check_numeric(scores, "scores")?;
+    let n = scores.len();
+    let n_pos = positive.iter().filter(|&&p| p).count();
+    let n_neg = n - n_pos;
+    if n_pos == 0 {
+        return Err(DriftError::EmptySample { which: "positive" });
+    }
+    if n_neg == 0 {
+        return Err(DriftError::EmptySample { which: "negative" });
+    }
+    let ranks = midranks(scores);
+    let (np, nn) = (n_pos as f64, n_neg as f64);
+    let auc_of = |positive_rank_sum: f64| (positive_rank_sum - np * (np + 1.0) / 2.0) / (np * nn);
+    let of_class = |want: bool| -> (Vec<f64>, Vec<f64>) {
+        scores
+            .iter()
+            .zip(&ranks)
+            .zip(positive)
+            .filter(|(_, &p)| p == want)
+            .map(|((&s, &r), _)| (s, r))
+            .unzip()
+    };
+    let (pos_scores, pos_all) = of_class(true);
+    let (neg_scores, neg_all) = of_class(false);
+    let auc = auc_of(pos_all.iter().sum());
 
-    // Null: in each fold, a random set of indices plays the fold's smaller class.
-    let mut perms: Vec<Vec<u32>> = folds
-        .iter()
-        .map(|f| (0..f.ranks.len() as u32).collect())
-        .collect();
+    // Null: a random set of `small` indices plays the smaller class.
+    let small = n_pos.min(n_neg);
+    let all_ranks = n as f64 * (n as f64 + 1.0) / 2.0;
+    let mut perm: Vec<u32> = (0..n as u32).collect();
     let mut null: Vec<f64> = Vec::with_capacity(config.permutations);
     for b in 1..=config.permutations {
         let mut rng = draw_rng(config.seed, b);
-        let mut total = 0.0;
-        for (fold, perm) in folds.iter().zip(perms.iter_mut()) {
-            // A partial Fisher–Yates shuffle; `perm` needs no reset, as any arrangement of it
-            // is as good a starting point as the identity.
-            let n = perm.len();
-            let small = fold.n_pos.min(fold.n_neg);
-            let mut sum = 0.0;
-            for i in 0..small {
-                let j = rng.gen_range(i..n);
-                perm.swap(i, j);
-                sum += fold.ranks[perm[i] as usize];
-            }
-            let all = n as f64 * (n as f64 + 1.0) / 2.0;
-            let positive_sum = if fold.n_pos <= fold.n_neg {
-                sum
-            } else {
-                all - sum
-            };
-            total += fold.auc_of(positive_sum);
+        // A partial Fisher–Yates shuffle; `perm` needs no reset, as any arrangement of it is
+        // as good a starting point as the identity.
+        let mut sum = 0.0;
+        for i in 0..small {
+            let j = rng.gen_range(i..n);
+            perm.swap(i, j);
+            sum += ranks[perm[i] as usize];
         }
-        null.push(total / k);
+        let positive_sum = if n_pos <= n_neg { sum } else { all_ranks - sum };
+        null.push(auc_of(positive_sum));
     }
     null.sort_by(|a, b| b.total_cmp(a));
     let at_least = null.partition_point(|&v| v >= auc);
     let p_value = (1 + at_least) as f64 / (config.permutations + 1) as f64;
     let null_threshold = null[tail - 1];
 
-    let degenerate = folds.iter().any(|f| f.n_pos < 2 || f.n_neg < 2);
-    let se = (folds.iter().map(|f| f.variance).sum::<f64>()).sqrt() / k;
-    let (ci_low, ci_high) = if degenerate {
-        (0.0, 1.0)
-    } else {
+    // DeLong's placement values: for a positive, the share of negatives below it; for a
+    // negative, the share of positives above it (its rank among all minus its rank within its
+    // class counts the other class below it).
+    let v10: Vec<f64> = pos_all
+        .iter()
+        .zip(midranks(&pos_scores))
+        .map(|(a, w)| (a - w) / nn)
+        .collect();
+    let v01: Vec<f64> = neg_all
+        .iter()
+        .zip(midranks(&neg_scores))
+        .map(|(a, w)| 1.0 - (a - w) / np)
+        .collect();
+    let se = (sample_variance(&v10) / np + sample_variance(&v01) / nn).sqrt();
+    let (ci_low, ci_high) = if n_pos >= 2 && n_neg >= 2 {
         ((auc - Z_975 * se).max(0.0), (auc + Z_975 * se).min(1.0))
+    } else {
+        (0.0, 1.0)
     };
     Ok(AucTest {
         auc,
-        fold_aucs: folds.iter().map(|f| f.auc).collect(),
         p_value,
         null_threshold,
         ci_low,
         ci_high,
-        positives: folds.iter().map(|f| f.n_pos).sum(),
-        negatives: folds.iter().map(|f| f.n_neg).sum(),
+        positives: n_pos,
+        negatives: n_neg,
         permutations: config.permutations,
     })
 }
@@ -262,7 +206,8 @@ mod tests {
         // Positives 0.8, 0.6; negatives 0.7, 0.1. AUC = (1 + 1 + 0 + 1) / 4 = 0.75.
         // V10 = [1, 0.5], V01 = [0.5, 1]; var = 0.125 / 2 + 0.125 / 2 = 0.125.
         let t = auc_permutation_test(
-            &[(&[0.8, 0.6, 0.7, 0.1], &[true, true, false, false])],
+            &[0.8, 0.6, 0.7, 0.1],
+            &[true, true, false, false],
             &PermutationConfig {
                 permutations: 39,
                 alpha: 0.025,
