@@ -401,6 +401,14 @@ pub(crate) fn draw_rng(seed: u64, draw: usize) -> ChaCha8Rng {
     rng
 }
 
+/// Mean and population standard deviation of a non-empty slice.
+fn mean_sd(values: &[f64]) -> (f64, f64) {
+    let n = values.len() as f64;
+    let mean = values.iter().sum::<f64>() / n;
+    let var = values.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / n;
+    (mean, var.sqrt())
+}
+
 /// Median of a non-empty slice (sorted in place).
 fn median(values: &mut [f64]) -> f64 {
     values.sort_by(f64::total_cmp);
@@ -425,7 +433,8 @@ fn median(values: &mut [f64]) -> f64 {
 ///    for every column, so correlations between columns are kept) and each column's statistic
 ///    is computed. Under the null hypothesis the observed split is just one more such draw.
 /// 2. **Family-wise combination (Westfall–Young single-step max-T).** Each column's statistic
-///    is standardised by the mean and standard deviation of its `B + 1` values; the largest
+///    is standardised by the mean and standard deviation of its `B + 1` values (5 % trimmed at
+///    each end, so that a drifted observed value does not inflate its own scale); the largest
 ///    standardised value of each re-split gives the null distribution of the family's maximum,
 ///    whose upper `alpha` tail sets one critical value for all columns. A column drifts when it
 ///    exceeds it, so the chance that *any* column of a same-distribution window drifts is at
@@ -580,16 +589,24 @@ pub fn family_drift(
             }
         });
 
-    // Standardise each column over all B + 1 values (a symmetric function of the draws, which
-    // keeps the observed split exchangeable with the re-splits).
+    // Standardise each column by the mean and standard deviation of its B + 1 values (the
+    // observed split included, a symmetric function of all draws, which keeps the observed
+    // split exchangeable with the re-splits and the test exact), trimmed of the 5 % largest and
+    // smallest: a drifted observed value would otherwise inflate its own column's scale, hiding
+    // moderate drift and overstating `null_threshold`.
     let mut centre = vec![0.0; m];
     let mut spread = vec![0.0; m];
+    let trim = (draws + 1) / 20;
     for j in 0..m {
-        let column = (0..=draws).map(|b| statistics[b * m + j]);
-        let mean = column.clone().sum::<f64>() / (draws + 1) as f64;
-        let var = column.map(|x| (x - mean) * (x - mean)).sum::<f64>() / (draws + 1) as f64;
+        let mut column: Vec<f64> = (0..=draws).map(|b| statistics[b * m + j]).collect();
+        column.sort_by(f64::total_cmp);
+        let (mut mean, mut sd) = mean_sd(&column[trim..column.len() - trim]);
+        if sd == 0.0 {
+            // Mostly tied values (a rare category seldom drawn): the whole sample's spread.
+            (mean, sd) = mean_sd(&column);
+        }
         centre[j] = mean;
-        spread[j] = var.sqrt();
+        spread[j] = sd;
     }
     let standard = |b: usize, j: usize| {
         if spread[j] > 0.0 {
