@@ -193,7 +193,8 @@ fn thresholds_and_uncertainty_in_the_json_follow_the_window_size() {
         assert_eq!(test["permutations"], 199);
         assert_eq!(test["columns_tested"], 13);
         assert!(test["seed"].is_u64());
-        assert!(num(&test["critical_value"]) > 0.0);
+        let critical = num(&test["critical_value"]);
+        assert!(critical > 2.0 && critical < 6.0, "{critical}");
         assert!(num(&test["p_value"]) > 0.0 && num(&test["p_value"]) <= 1.0);
         for c in json["columns"].as_array().unwrap() {
             let (p, adjusted) = (num(&c["p_value"]), num(&c["adjusted_p_value"]));
@@ -218,7 +219,16 @@ fn thresholds_and_uncertainty_in_the_json_follow_the_window_size() {
     }
     let length = |json: &Value, field: &str| num(&column(json, "length")[field]);
     assert_eq!(column(&small, "length")["test"], "wasserstein");
-    assert!(length(&small, "null_threshold") > 2.0 * length(&large, "null_threshold"));
+    // Chance's reach for `length`: about 0.34 on 100 rows, 0.11 on 1000.
+    let (small_null, large_null) = (
+        length(&small, "null_threshold"),
+        length(&large, "null_threshold"),
+    );
+    assert!(small_null > 0.2 && small_null < 0.6, "{small_null}");
+    assert!(
+        small_null > 2.0 * large_null,
+        "{small_null} vs {large_null}"
+    );
     assert!(length(&small, "threshold") > length(&large, "threshold"));
     assert_eq!(column(&small, "length")["threshold_method"], "permutation");
     assert!(length(&small, "null_median") > length(&large, "null_median"));

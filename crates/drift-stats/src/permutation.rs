@@ -401,14 +401,6 @@ pub(crate) fn draw_rng(seed: u64, draw: usize) -> ChaCha8Rng {
     rng
 }
 
-/// Mean and population standard deviation of a non-empty slice.
-fn mean_sd(values: &[f64]) -> (f64, f64) {
-    let n = values.len() as f64;
-    let mean = values.iter().sum::<f64>() / n;
-    let var = values.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / n;
-    (mean, var.sqrt())
-}
-
 /// Median of a non-empty slice (sorted in place).
 fn median(values: &mut [f64]) -> f64 {
     values.sort_by(f64::total_cmp);
@@ -432,11 +424,12 @@ fn median(values: &mut [f64]) -> f64 {
 ///    re-split at random into a reference of `N` and a window of `n` rows (the same re-split
 ///    for every column, so correlations between columns are kept) and each column's statistic
 ///    is computed. Under the null hypothesis the observed split is just one more such draw.
-/// 2. **Family-wise combination (Westfall–Young single-step max-T).** Each column's statistic
-///    is standardised by the mean and standard deviation of its `B + 1` values (5 % trimmed at
-///    each end, so that a drifted observed value does not inflate its own scale); the largest
-///    standardised value of each re-split gives the null distribution of the family's maximum,
-///    whose upper `alpha` tail sets one critical value for all columns. A column drifts when it
+/// 2. **Family-wise combination (Westfall–Young single-step max-T).** Each value of a column's
+///    statistic is standardised by the mean and standard deviation of the column's other `B`
+///    values (the same rule for every draw keeps the test exact, and a drifted observed value
+///    does not inflate its own scale); the largest standardised value of each re-split gives
+///    the null distribution of the family's maximum, whose upper `alpha` tail sets one critical
+///    value for all columns. A column drifts when it
 ///    exceeds it, so the chance that *any* column of a same-distribution window drifts is at
 ///    most `alpha`, whatever the dependence between columns.
 /// 3. **Never looser than Evidently.** The column must also be beyond Evidently's fixed
@@ -589,36 +582,45 @@ pub fn family_drift(
             }
         });
 
-    // Standardise each column by the mean and standard deviation of its B + 1 values (the
-    // observed split included, a symmetric function of all draws, which keeps the observed
-    // split exchangeable with the re-splits and the test exact), trimmed of the 5 % largest and
-    // smallest: a drifted observed value would otherwise inflate its own column's scale, hiding
-    // moderate drift and overstating `null_threshold`.
-    let mut centre = vec![0.0; m];
-    let mut spread = vec![0.0; m];
-    let trim = (draws + 1) / 20;
+    // Standardise every value by the mean and standard deviation of the *other* B values of its
+    // column. The rule is the same for every draw, the observed split included, so the B + 1
+    // maxima stay exchangeable and the test exact; and a drifted observed value does not
+    // inflate its own scale (which would hide moderate drift and overstate `null_threshold`):
+    // the observed split is measured against the re-splits alone.
+    let mut standard = vec![0.0; (draws + 1) * m];
+    let mut observed_scale = vec![(0.0, 0.0); m];
     for j in 0..m {
-        let mut column: Vec<f64> = (0..=draws).map(|b| statistics[b * m + j]).collect();
-        column.sort_by(f64::total_cmp);
-        let (mut mean, mut sd) = mean_sd(&column[trim..column.len() - trim]);
-        if sd == 0.0 {
-            // Mostly tied values (a rare category seldom drawn): the whole sample's spread.
-            (mean, sd) = mean_sd(&column);
+        let values: Vec<f64> = (0..=draws).map(|b| statistics[b * m + j]).collect();
+        let centre = values.iter().sum::<f64>() / values.len() as f64;
+        let d: Vec<f64> = values.iter().map(|x| x - centre).collect();
+        let (sum, sum_sq) = (d.iter().sum::<f64>(), d.iter().map(|x| x * x).sum::<f64>());
+        // Spreads below this are ties in floating point.
+        let tiny = 1e-12 * d.iter().fold(centre.abs(), |a, x| a.max(x.abs()));
+        let others = draws as f64;
+        for (b, &x) in d.iter().enumerate() {
+            let mean = (sum - x) / others;
+            let sd = ((sum_sq - x * x) / others - mean * mean).max(0.0).sqrt();
+            let deviation = x - mean;
+            standard[b * m + j] = if sd > tiny {
+                deviation / sd
+            } else if deviation > tiny {
+                // The only value off an otherwise constant column.
+                f64::INFINITY
+            } else if deviation < -tiny {
+                f64::NEG_INFINITY
+            } else {
+                0.0
+            };
+            if b == 0 {
+                observed_scale[j] = (centre + mean, sd);
+            }
         }
-        centre[j] = mean;
-        spread[j] = sd;
     }
-    let standard = |b: usize, j: usize| {
-        if spread[j] > 0.0 {
-            (statistics[b * m + j] - centre[j]) / spread[j]
-        } else {
-            0.0
-        }
-    };
     let mut null_max: Vec<f64> = (1..=draws)
         .map(|b| {
-            (0..m)
-                .map(|j| standard(b, j))
+            standard[b * m..(b + 1) * m]
+                .iter()
+                .copied()
                 .fold(f64::NEG_INFINITY, f64::max)
         })
         .collect();
@@ -630,14 +632,15 @@ pub fn family_drift(
 
     let mut out = Vec::with_capacity(m);
     for (j, p) in prepared.iter().enumerate() {
-        let observed = standard(0, j);
+        let observed = standard[j];
         let at_least = |x: f64| null_max.partition_point(|&v| v >= x);
         let adjusted_p_value = share(at_least(observed));
         let own = (1..=draws)
             .filter(|&b| statistics[b * m + j] >= statistics[j])
             .count();
-        let p_value = if spread[j] > 0.0 { share(own) } else { 1.0 };
-        let null_statistic = centre[j] + critical_value * spread[j];
+        let p_value = share(own);
+        let (centre, spread) = observed_scale[j];
+        let null_statistic = centre + critical_value * spread;
         let null_threshold = p.score_of(null_statistic, n_ref32, n_cur32);
         let mut null_draws: Vec<f64> = (1..=draws).map(|b| statistics[b * m + j]).collect();
         let null_median = p.score_of(median(&mut null_draws), n_ref32, n_cur32);
@@ -651,7 +654,8 @@ pub fn family_drift(
             }
             _ => (fixed_threshold, ThresholdSource::Fixed),
         };
-        let significant = spread[j] > 0.0 && observed > critical_value;
+        // A column at its null mean is no evidence, whatever the critical value.
+        let significant = observed > critical_value && observed > 0.0;
         out.push(CalibratedDrift {
             test: p.test,
             score: scores[j],
