@@ -1,7 +1,10 @@
 //! The drift report: descriptor drift, text drift, PSI, measured and estimated performance.
 
 use chrono::{DateTime, Utc};
-use drift_stats::{column_drift, psi, psi_band, ColumnSample, StatTest, DEFAULT_PSI_BINS};
+use drift_stats::{
+    choose_test, column_drift, family_drift, psi, psi_band, ColumnSample, PermutationConfig,
+    StatTest, DEFAULT_ALPHA, DEFAULT_PERMUTATIONS, DEFAULT_PSI_BINS,
+};
 use serde::Serialize;
 use text_model::{BinaryMetrics, TokenizerConfig, DESCRIPTOR_COLUMNS};
 
@@ -9,18 +12,30 @@ use crate::data::{Current, Reference, Row};
 use crate::estimate::{estimate, Calibration, EstimatedPerformance};
 use crate::text_drift::{text_drift, TextDrift, TextDriftConfig};
 
-/// Version of the JSON report schema (`docs/drift-report.md`).
-pub const REPORT_SCHEMA_VERSION: u32 = 1;
+/// Version of the JSON report schema (`docs/drift-report.md`). Version 2: column and text
+/// thresholds are calibrated at the window's size, the dataset verdict is family-wise
+/// (`dataset_test`), and the uncertainty fields were added.
+pub const REPORT_SCHEMA_VERSION: u32 = 2;
 
 /// Settings of a report.
 #[derive(Debug, Clone)]
 pub struct DriftConfig {
     /// Below this many current rows the report says "not enough data" instead of guessing.
     pub min_rows: usize,
-    /// Share of drifted columns from which the dataset counts as drifted.
+    /// Share of drifted columns from which the dataset counts as drifted (Evidently's rule,
+    /// kept beside the family-wise test; it only adds alarms through overridden columns).
     pub drift_share_threshold: f64,
-    /// Per-column test and threshold overrides, by column name.
+    /// Per-column test and threshold overrides, by column name. An overridden column keeps
+    /// its fixed threshold and is left out of the calibrated family.
     pub overrides: Vec<(String, StatTest, f64)>,
+    /// Family-wise false-alarm rate of the dataset verdict: the chance that a window from the
+    /// reference's distribution flags any calibrated column.
+    pub alpha: f64,
+    /// Random re-splits of reference and window rows that calibrate the column thresholds.
+    pub permutations: usize,
+    /// Mixed with a hash of the data into the seed of the re-splits, so that the same inputs
+    /// always give the same report.
+    pub seed: u64,
     /// Fewest labelled rows for measured performance.
     pub min_labelled: usize,
     /// Text-drift settings.
@@ -33,6 +48,9 @@ impl Default for DriftConfig {
             min_rows: 100,
             drift_share_threshold: 0.5,
             overrides: Vec::new(),
+            alpha: DEFAULT_ALPHA,
+            permutations: DEFAULT_PERMUTATIONS,
+            seed: 7,
             min_labelled: 30,
             text: TextDriftConfig::default(),
         }
@@ -48,9 +66,29 @@ pub struct ColumnReport {
     pub test: &'static str,
     /// p-value or distance.
     pub score: f64,
-    /// Threshold applied.
+    /// Threshold applied to `score` at this window's size: the stricter of `null_threshold`
+    /// and `fixed_threshold` (or the override's threshold).
     pub threshold: f64,
-    /// Whether it drifted.
+    /// How `threshold` was set: `permutation` (the family-wise null threshold at this size was
+    /// stricter), `fixed` (Evidently's fixed threshold was stricter, or the calibration could
+    /// not run and the null fields are None) or `override`.
+    pub threshold_method: &'static str,
+    /// Evidently's fixed threshold of the test (0.05 or 0.1), or the override's threshold.
+    pub fixed_threshold: f64,
+    /// The family-wise permutation threshold at this window size, in score units; None for an
+    /// override.
+    pub null_threshold: Option<f64>,
+    /// Median score of same-distribution re-splits at this window size: what chance alone
+    /// typically gives. None for an override.
+    pub null_median: Option<f64>,
+    /// Permutation p-value of this column alone. None for an override.
+    pub p_value: Option<f64>,
+    /// p-value adjusted for testing every calibrated column (Westfall–Young max-T); the column
+    /// drifts when it is at most the family's alpha (and the score is beyond the fixed
+    /// threshold). None for an override.
+    pub adjusted_p_value: Option<f64>,
+    /// Whether it drifted. A calibrated `oov_rate` drifts only upwards: a lower rate than the
+    /// reference's is expected (see `build_report`).
     pub drifted: bool,
     /// Reference mean (numeric columns) or fraud share (predicted label).
     pub reference_mean: f64,
@@ -173,6 +211,30 @@ pub struct WindowReport {
     pub skipped_lines: u64,
 }
 
+/// How the dataset verdict was reached.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct DatasetTest {
+    /// `permutation_max_t`: a permutation test over the calibrated columns as one family
+    /// (Westfall–Young single-step max-T).
+    pub method: &'static str,
+    /// Family-wise false-alarm rate.
+    pub alpha: f64,
+    /// Random re-splits drawn.
+    pub permutations: usize,
+    /// Seed of the re-splits (derived from the configured seed and a hash of the data).
+    pub seed: u64,
+    /// Columns in the family (all but the overridden ones).
+    pub columns_tested: usize,
+    /// Family-wise p-value: the smallest adjusted p-value of the columns.
+    pub p_value: f64,
+    /// Critical value of the standardised statistics (None without columns).
+    pub critical_value: Option<f64>,
+    /// Whether a calibrated column drifted (the family-wise verdict).
+    pub calibrated_drift: bool,
+    /// Whether `drift_share >= drift_share_threshold` (Evidently's rule).
+    pub share_drift: bool,
+}
+
 /// The whole report.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct DriftReport {
@@ -186,12 +248,15 @@ pub struct DriftReport {
     pub window: WindowReport,
     /// Human summary: "not enough data", or the verdicts.
     pub status: String,
-    /// Whether the share of drifted columns reached the threshold.
+    /// Whether the dataset drifted: a calibrated column drifted at the family-wise alpha, or
+    /// the share of drifted columns reached `drift_share_threshold`.
     pub dataset_drift: bool,
     /// Share of drifted columns.
     pub drift_share: f64,
     /// The threshold on the share.
     pub drift_share_threshold: f64,
+    /// How the dataset verdict was reached; None when there is not enough data.
+    pub dataset_test: Option<DatasetTest>,
     /// Per-column tests.
     pub columns: Vec<ColumnReport>,
     /// Text content drift.
@@ -246,6 +311,7 @@ pub fn build_report(
             dataset_drift: false,
             drift_share: 0.0,
             drift_share_threshold: config.drift_share_threshold,
+            dataset_test: None,
             columns: Vec::new(),
             text_drift: None,
             psi: None,
@@ -254,8 +320,8 @@ pub fn build_report(
         };
     }
 
-    let mut columns = Vec::new();
-    // The descriptor columns, then the risk score (prediction drift).
+    // The descriptor columns, then the risk score (prediction drift), then the label.
+    let mut candidates: Vec<Candidate> = Vec::with_capacity(DESCRIPTOR_COLUMNS.len() + 2);
     let value = |row: &Row, i: usize| {
         if i < DESCRIPTOR_COLUMNS.len() {
             row.descriptors[i]
@@ -270,21 +336,13 @@ pub fn build_report(
     {
         let r: Vec<f64> = reference.rows.iter().map(|row| value(row, i)).collect();
         let c: Vec<f64> = current.rows.iter().map(|row| value(row, i)).collect();
-        let (r_mean, c_mean) = (mean(&r), mean(&c));
-        let distribution = Distribution::numeric(&r, &c);
-        let (reference_sample, current_sample) =
-            (ColumnSample::Numeric(r), ColumnSample::Numeric(c));
-        let means = (r_mean, c_mean);
-        if let Some(report) = column(
-            name,
-            reference_sample,
-            current_sample,
-            means,
-            distribution,
-            config,
-        ) {
-            columns.push(report);
-        }
+        candidates.push(Candidate {
+            name: name.to_string(),
+            means: (mean(&r), mean(&c)),
+            distribution: Distribution::numeric(&r, &c),
+            reference: ColumnSample::Numeric(r),
+            current: ColumnSample::Numeric(c),
+        });
     }
     let label = |rows: &[Row]| -> Vec<String> {
         rows.iter()
@@ -300,39 +358,41 @@ pub fn build_report(
         )
     };
     let (ref_labels, cur_labels) = (label(&reference.rows), label(&current.rows));
-    let distribution = Distribution::categorical(&ref_labels, &cur_labels);
-    let means = (share(&reference.rows), share(&current.rows));
-    let (reference_sample, current_sample) = (
-        ColumnSample::Categorical(ref_labels),
-        ColumnSample::Categorical(cur_labels),
+    candidates.push(Candidate {
+        name: "predicted_label".to_string(),
+        means: (share(&reference.rows), share(&current.rows)),
+        distribution: Distribution::categorical(&ref_labels, &cur_labels),
+        reference: ColumnSample::Categorical(ref_labels),
+        current: ColumnSample::Categorical(cur_labels),
+    });
+    let seed = data_seed(config.seed, reference, current);
+    let ref_texts: Vec<&str> = reference.rows.iter().map(|r| r.text.as_str()).collect();
+    let cur_texts: Vec<&str> = current.rows.iter().map(|r| r.text.as_str()).collect();
+    // The column re-splits and the text classifier are independent: run them side by side.
+    let ((columns, dataset_test), text) = rayon::join(
+        || test_columns(candidates, config, seed),
+        || {
+            text_drift(
+                &ref_texts,
+                &cur_texts,
+                reference.rows.len(),
+                tokenizer,
+                &config.text,
+            )
+        },
     );
-    if let Some(report) = column(
-        "predicted_label",
-        reference_sample,
-        current_sample,
-        means,
-        distribution,
-        config,
-    ) {
-        columns.push(report);
-    }
     let drifted = columns.iter().filter(|c| c.drifted).count();
     let drift_share = if columns.is_empty() {
         0.0
     } else {
         drifted as f64 / columns.len() as f64
     };
-    let dataset_drift = drift_share >= config.drift_share_threshold;
-
-    let ref_texts: Vec<&str> = reference.rows.iter().map(|r| r.text.as_str()).collect();
-    let cur_texts: Vec<&str> = current.rows.iter().map(|r| r.text.as_str()).collect();
-    let text = text_drift(
-        &ref_texts,
-        &cur_texts,
-        reference.rows.len(),
-        tokenizer,
-        &config.text,
-    );
+    let share_drift = drift_share >= config.drift_share_threshold;
+    let dataset_test = DatasetTest {
+        share_drift,
+        ..dataset_test
+    };
+    let dataset_drift = dataset_test.calibrated_drift || share_drift;
 
     let ref_scores: Vec<f64> = reference.rows.iter().map(|r| r.risk_score).collect();
     let cur_scores: Vec<f64> = current.rows.iter().map(|r| r.risk_score).collect();
@@ -361,7 +421,7 @@ pub fn build_report(
     // larger than the cross-validation folds' that produced the reference rates).
     if columns
         .iter()
-        .any(|c| c.name == "oov_rate" && c.drifted && c.current_mean > c.reference_mean)
+        .any(|c| c.name == OOV_COLUMN && c.drifted && c.current_mean > c.reference_mean)
     {
         caveats.push(
             "the out-of-vocabulary rate drifted: the model sees words it never learned".to_string(),
@@ -404,6 +464,7 @@ pub fn build_report(
         dataset_drift,
         drift_share,
         drift_share_threshold: config.drift_share_threshold,
+        dataset_test: Some(dataset_test),
         columns,
         text_drift: text,
         psi: psi_report,
@@ -412,35 +473,172 @@ pub fn build_report(
     }
 }
 
-fn column(
-    name: &str,
+/// One column before its test.
+struct Candidate {
+    name: String,
     reference: ColumnSample,
     current: ColumnSample,
-    (reference_mean, current_mean): (f64, f64),
+    means: (f64, f64),
     distribution: Distribution,
+}
+
+/// The out-of-vocabulary rate, which drifts only upwards.
+const OOV_COLUMN: &str = "oov_rate";
+
+/// The method name of [`DatasetTest::method`].
+const DATASET_METHOD: &str = "permutation_max_t";
+
+/// Tests the columns: the overridden ones at their fixed thresholds, all others as one
+/// calibrated family. Returns the columns in their original order and the family's summary
+/// (its `share_drift` is left for the caller). A column whose test cannot run is left out with
+/// a warning.
+fn test_columns(
+    candidates: Vec<Candidate>,
     config: &DriftConfig,
-) -> Option<ColumnReport> {
-    let over = config
-        .overrides
+    seed: u64,
+) -> (Vec<ColumnReport>, DatasetTest) {
+    let override_of = |name: &str| {
+        config
+            .overrides
+            .iter()
+            .find(|(n, _, _)| n == name)
+            .map(|(_, t, th)| (*t, *th))
+    };
+    let usable: Vec<Candidate> = candidates
+        .into_iter()
+        .filter(|c| {
+            let check = match override_of(&c.name) {
+                Some(over) => column_drift(&c.reference, &c.current, Some(over)).map(|_| ()),
+                None => choose_test(&c.reference, &c.current).map(|_| ()),
+            };
+            if let Err(e) = &check {
+                tracing::warn!(column = c.name, error = %e, "column skipped");
+            }
+            check.is_ok()
+        })
+        .collect();
+    let family_members: Vec<usize> = (0..usable.len())
+        .filter(|&i| override_of(&usable[i].name).is_none())
+        .collect();
+    let pairs: Vec<(&ColumnSample, &ColumnSample)> = family_members
         .iter()
-        .find(|(n, _, _)| n == name)
-        .map(|(_, t, th)| (*t, *th));
-    match column_drift(&reference, &current, over) {
-        Ok(d) => Some(ColumnReport {
-            name: name.to_string(),
-            test: d.test.name(),
-            score: d.score,
-            threshold: d.threshold,
-            drifted: d.drifted,
-            reference_mean,
-            current_mean,
-            distribution,
-        }),
+        .map(|&i| (&usable[i].reference, &usable[i].current))
+        .collect();
+    let permutation = PermutationConfig {
+        permutations: config.permutations,
+        alpha: config.alpha,
+        seed,
+    };
+    let family = match family_drift(&pairs, &permutation) {
+        Ok(family) => Some(family),
         Err(e) => {
-            tracing::warn!(column = name, error = %e, "column skipped");
+            // Only a bad configuration gets here (the columns were checked): fall back to
+            // Evidently's fixed thresholds rather than give no verdict.
+            tracing::warn!(error = %e, "column calibration failed; fixed thresholds used");
             None
         }
+    };
+    let mut reports = Vec::with_capacity(usable.len());
+    let mut calibrated_drift = false;
+    for (i, c) in usable.into_iter().enumerate() {
+        let calibrated = family.as_ref().and_then(|f| {
+            family_members
+                .iter()
+                .position(|&m| m == i)
+                .map(|k| f.columns[k])
+        });
+        let report = |test: StatTest, score, threshold, method, drifted| ColumnReport {
+            name: c.name.clone(),
+            test: test.name(),
+            score,
+            threshold,
+            threshold_method: method,
+            fixed_threshold: threshold,
+            null_threshold: None,
+            null_median: None,
+            p_value: None,
+            adjusted_p_value: None,
+            drifted,
+            reference_mean: c.means.0,
+            current_mean: c.means.1,
+            distribution: c.distribution.clone(),
+        };
+        let column = match (calibrated, override_of(&c.name)) {
+            (Some(d), _) => ColumnReport {
+                // Fewer unknown words than the reference is expected, not drift: the
+                // reference's rates come from the cross-validation folds, whose vocabularies
+                // are smaller than the served model's (about 0.09 normed Wasserstein on
+                // same-distribution data, enough to pass the fixed threshold on large windows).
+                drifted: d.drifted && (c.name != OOV_COLUMN || c.means.1 > c.means.0),
+                fixed_threshold: d.fixed_threshold,
+                null_threshold: Some(d.null_threshold),
+                null_median: Some(d.null_median),
+                p_value: Some(d.p_value),
+                adjusted_p_value: Some(d.adjusted_p_value),
+                ..report(
+                    d.test,
+                    d.score,
+                    d.threshold,
+                    d.threshold_source.as_str(),
+                    d.drifted,
+                )
+            },
+            (None, over) => match column_drift(&c.reference, &c.current, over) {
+                Ok(d) => {
+                    let method = if over.is_some() { "override" } else { "fixed" };
+                    report(d.test, d.score, d.threshold, method, d.drifted)
+                }
+                Err(e) => {
+                    tracing::warn!(column = c.name, error = %e, "column skipped");
+                    continue;
+                }
+            },
+        };
+        calibrated_drift |= calibrated.is_some() && column.drifted;
+        reports.push(column);
     }
+    let summary = DatasetTest {
+        method: DATASET_METHOD,
+        alpha: config.alpha,
+        permutations: config.permutations,
+        seed,
+        columns_tested: family.as_ref().map_or(0, |f| f.columns.len()),
+        p_value: family.as_ref().map_or(1.0, |f| f.p_value),
+        critical_value: family
+            .as_ref()
+            .map(|f| f.critical_value)
+            .filter(|v| v.is_finite()),
+        calibrated_drift,
+        share_drift: false,
+    };
+    (reports, summary)
+}
+
+/// A seed that depends only on the inputs: the configured seed, both sizes and every value the
+/// tests see of the current window and the reference (FNV-1a over their bits). Reports of the
+/// same data are identical; different windows get independent re-splits, so that the Monte
+/// Carlo error of the thresholds averages out over windows instead of repeating. Cut to 53 bits
+/// so that it survives a round trip through JSON numbers in any language.
+fn data_seed(seed: u64, reference: &Reference, current: &Current) -> u64 {
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut eat = |x: u64| {
+        for byte in x.to_le_bytes() {
+            h = (h ^ u64::from(byte)).wrapping_mul(PRIME);
+        }
+    };
+    eat(seed);
+    for rows in [&reference.rows, &current.rows] {
+        eat(rows.len() as u64);
+        for row in rows.iter() {
+            eat(row.risk_score.to_bits());
+            eat(u64::from(row.predicted_fraud));
+            for d in row.descriptors {
+                eat(d.to_bits());
+            }
+        }
+    }
+    h & ((1 << 53) - 1)
 }
 
 fn measured_performance(

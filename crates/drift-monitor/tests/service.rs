@@ -315,7 +315,10 @@ async fn serves_scheduled_and_on_demand_reports() {
     }
     let latest = latest.expect("a scheduled report within 10 s");
     assert_eq!(latest["window"]["rows"], 300);
-    assert_eq!(latest["schema_version"], 1);
+    assert_eq!(
+        latest["schema_version"],
+        drift_monitor::REPORT_SCHEMA_VERSION
+    );
 
     let html = client
         .get(format!("{base}/reports/latest.html"))

@@ -56,11 +56,17 @@ pub fn ks_2samp_with(a: &[f64], b: &[f64], method: KsMethod) -> Result<TestResul
     a.sort_by(f64::total_cmp);
     b.sort_by(f64::total_cmp);
     let d = ks_statistic_sorted(&a, &b);
-    let (n1, n2) = (a.len() as u64, b.len() as u64);
+    let (statistic, p_value) = ks_sf(a.len() as u64, b.len() as u64, d, method);
+    Ok(TestResult { statistic, p_value })
+}
 
+/// The p-value of a two-sample KS statistic `d` for samples of `n1` and `n2` values, as
+/// [`ks_2samp_with`] computes it: `(statistic, p_value)`, where the statistic is rounded to the
+/// lattice of `1 / lcm(n1, n2)` when the exact distribution is used. Both sizes must be positive.
+pub(crate) fn ks_sf(n1: u64, n2: u64, d: f64, method: KsMethod) -> (f64, f64) {
     let mut method = match method {
         KsMethod::Auto => {
-            if a.len().max(b.len()) <= KS_MAX_AUTO_EXACT_N {
+            if n1.max(n2) <= KS_MAX_AUTO_EXACT_N as u64 {
                 KsMethod::Exact
             } else {
                 KsMethod::Asymptotic
@@ -79,10 +85,7 @@ pub fn ks_2samp_with(a: &[f64], b: &[f64], method: KsMethod) -> Result<TestResul
 
     if method == KsMethod::Exact {
         if let Some((d_exact, p)) = two_sample_exact_sf(n1, n2, d) {
-            return Ok(TestResult {
-                statistic: d_exact,
-                p_value: p.clamp(0.0, 1.0),
-            });
+            return (d_exact, p.clamp(0.0, 1.0));
         }
         method = KsMethod::Asymptotic;
     }
@@ -96,11 +99,7 @@ pub fn ks_2samp_with(a: &[f64], b: &[f64], method: KsMethod) -> Result<TestResul
     // SciPy rounds half to even; `en` is only below 1 for n1 = n2 = 1, where SciPy's
     // `kstwo.sf(d, 0)` is NaN and we use n = 1 instead.
     let n_eff = (en.round_ties_even() as u64).max(1);
-    let p = kstwo_sf(n_eff, d);
-    Ok(TestResult {
-        statistic: d,
-        p_value: p.clamp(0.0, 1.0),
-    })
+    (d, kstwo_sf(n_eff, d).clamp(0.0, 1.0))
 }
 
 /// `sup |F_a - F_b|` for sorted samples, computed exactly as SciPy does (`searchsorted(...,

@@ -17,6 +17,16 @@
 //! rules; [`choose_test`] reproduces Evidently's default choice for a column and
 //! [`column_drift`] runs it (or an override).
 //!
+//! # Sample-size-aware verdicts
+//! Evidently's fixed thresholds ignore how small the current sample is: on 100 rows, chance
+//! alone pushes many distances past 0.1. Two permutation tests calibrate verdicts at the actual
+//! sample sizes instead, deterministically for a given seed:
+//!
+//! | function | what it decides | null distribution |
+//! |---|---|---|
+//! | [`family_drift`] | which columns of a table drifted, with a family-wise false-alarm rate `alpha` over all columns | random re-splits of the pooled rows into reference and window (the same re-split for every column), combined by Westfall–Young max-T |
+//! | [`auc_permutation_test`] | whether a held-out ROC-AUC beats chance; with DeLong's 95 % interval | random relabellings of the scored items |
+//!
 //! Numeric inputs must be finite: NaN and infinities are rejected with
 //! [`DriftError::NonFinite`] (drop missing values before calling). Empty samples are rejected
 //! with [`DriftError::EmptySample`].
@@ -51,12 +61,16 @@
 //! ```
 #![deny(missing_docs)]
 
+mod auc;
 mod categorical;
 mod kolmogorov;
 mod ks;
 mod numeric;
+mod permutation;
 mod psi;
 mod select;
+
+pub use auc::{auc_permutation_test, AucTest};
 
 pub use categorical::{
     chi_square, chi_square_from_counts, jensen_shannon_distance, jensen_shannon_from_counts,
@@ -67,6 +81,10 @@ pub use ks::{ks_2samp, ks_2samp_with, KsMethod, KS_MAX_AUTO_EXACT_N};
 pub use numeric::{
     jensen_shannon_numeric, wasserstein_distance, wasserstein_distance_norm,
     JS_PER_VALUE_MAX_UNIQUE, WASSERSTEIN_MIN_STD,
+};
+pub use permutation::{
+    family_drift, CalibratedDrift, FamilyDrift, PermutationConfig, ThresholdSource, DEFAULT_ALPHA,
+    DEFAULT_PERMUTATIONS,
 };
 pub use psi::{
     psi, psi_band, Psi, PsiBand, PsiBin, DEFAULT_PSI_BINS, PSI_MODERATE, PSI_SHARE_FLOOR,
@@ -128,6 +146,19 @@ pub enum DriftError {
     /// An argument is out of range.
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
+    /// A column of a family test has other row counts than the first column.
+    #[error(
+        "column {column} has {} reference and {} current rows, the first column {} and {}",
+        found.0, found.1, expected.0, expected.1
+    )]
+    RowCountMismatch {
+        /// Index of the offending column.
+        column: usize,
+        /// Reference and current rows of the first column.
+        expected: (usize, usize),
+        /// Reference and current rows of this column.
+        found: (usize, usize),
+    },
 }
 
 /// Rejects empty samples and non-finite values.
