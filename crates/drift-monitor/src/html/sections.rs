@@ -87,6 +87,18 @@ pub(super) fn data_drift(report: &DriftReport) -> Markup {
                      (Wasserstein, Jensen–Shannon) when the distance is large. p 值检验：p 越小越可能漂移；\
                      距离类检验：距离越大越可能漂移。"
                 }
+                @if let Some(d) = &report.dataset_test {
+                    p.note {
+                        "Thresholds are calibrated at this window's size: "
+                        (d.permutations) " random re-splits of reference and current rows give \
+                         what chance alone reaches, and the " (d.columns_tested)
+                        " columns are tested as one family (Westfall–Young max-T), so a window \
+                         from the reference's distribution is flagged with probability at most "
+                        b { (pct(d.alpha)) } ". Family-wise p = " b { (score(d.p_value)) } ". "
+                        "阈值按当前窗口大小校准（" (d.permutations) " 次随机重划分），"
+                        (d.columns_tested) " 列作为一个整体检验，误报率不超过 " (pct(d.alpha)) "。"
+                    }
+                }
                 table {
                     thead {
                         tr {
@@ -94,6 +106,8 @@ pub(super) fn data_drift(report: &DriftReport) -> Markup {
                             th { "Test / 检验" }
                             th.n { "Score / 得分" }
                             th.n { "Drift if / 漂移条件" }
+                            th.n { "Chance at this size / 随机水平" }
+                            th.n { "Adjusted p / 校正 p 值" }
                             th { "Result / 结果" }
                             th.n { "Reference mean / 参考均值" }
                             th.n { "Current mean / 当前均值" }
@@ -106,6 +120,18 @@ pub(super) fn data_drift(report: &DriftReport) -> Markup {
                                 td { (Text(test_name(c.test))) }
                                 td.n { (score(c.score)) }
                                 td.n { (rule(c.test, c.threshold)) }
+                                td.n {
+                                    @match c.null_median {
+                                        Some(m) => (score(m)),
+                                        None => span.muted { "override" },
+                                    }
+                                }
+                                td.n {
+                                    @match c.adjusted_p_value {
+                                        Some(p) => (score(p)),
+                                        None => "–",
+                                    }
+                                }
                                 td { (badge(c.drifted)) }
                                 td.n { (num(c.reference_mean)) }
                                 td.n { (num(c.current_mean)) }
@@ -202,9 +228,7 @@ fn word_table(title: &str, words: &[WordWeight], colour: &str) -> Markup {
 fn threshold_method(method: &str) -> &str {
     match method {
         "fixed" => "fixed threshold for references over 1000 rows / 固定阈值",
-        "permutation" => {
-            "95th percentile of random-score AUCs on the same split / 随机分数 AUC 的 95 分位数"
-        }
+        "permutation" => "what random relabellings reach at this size / 按当前样本量的随机置换阈值",
         other => other,
     }
 }
@@ -228,6 +252,14 @@ pub(super) fn text_drift(text: Option<&TextDrift>, enough: bool) -> Markup {
                     " (" (Text(threshold_method(t.threshold_method))) "). \
                      0.5 means the texts look alike; the higher, the more the messages changed. \
                      用于区分当前与参考短信的分类器 AUC 越接近 0.5，说明文本越相似。"
+                }
+                p.note {
+                    "95 % interval of the AUC: " (format_args!("{:.3}–{:.3}", t.ci_low, t.ci_high))
+                    "; chance reaches " (format_args!("{:.3}", t.null_threshold))
+                    " at this size (" (t.permutations) " relabellings, false-alarm rate "
+                    (pct(t.alpha)) "); p = " (score(t.p_value)) ". AUC 的 95% 区间为 "
+                    (format_args!("{:.3}–{:.3}", t.ci_low, t.ci_high)) "，随机水平 "
+                    (format_args!("{:.3}", t.null_threshold)) "。"
                 }
                 (auc_gauge(t))
                 p.note {

@@ -8,7 +8,8 @@ use super::format::{num, score, Text};
 use super::render_html;
 use crate::estimate::EstimatedPerformance;
 use crate::report::{
-    ColumnReport, Distribution, DriftReport, PerformanceReport, PsiReport, WindowReport,
+    ColumnReport, DatasetTest, Distribution, DriftReport, PerformanceReport, PsiReport,
+    WindowReport,
 };
 use crate::text_drift::{TextDrift, WordWeight};
 
@@ -19,6 +20,12 @@ fn column(name: &str, test: &'static str, score: f64, drifted: bool) -> ColumnRe
         test,
         score,
         threshold: 0.1,
+        threshold_method: "permutation",
+        fixed_threshold: 0.1,
+        null_threshold: Some(0.08),
+        null_median: Some(0.03),
+        p_value: Some(if drifted { 0.001 } else { 0.4 }),
+        adjusted_p_value: Some(if drifted { 0.004 } else { 0.9 }),
         drifted,
         reference_mean: 0.2,
         current_mean: if drifted { 0.6 } else { 0.21 },
@@ -56,6 +63,17 @@ fn report(examples: Vec<String>) -> DriftReport {
         dataset_drift: true,
         drift_share: 0.5,
         drift_share_threshold: 0.5,
+        dataset_test: Some(DatasetTest {
+            method: "permutation_max_t",
+            alpha: 0.025,
+            permutations: 199,
+            seed: 11,
+            columns_tested: 3,
+            p_value: 0.004,
+            critical_value: Some(2.9),
+            calibrated_drift: true,
+            share_drift: true,
+        }),
         columns: vec![
             column("length", "wasserstein", 0.02, false),
             column("url_count", "wasserstein", 0.43, true),
@@ -71,8 +89,15 @@ fn report(examples: Vec<String>) -> DriftReport {
         text_drift: Some(TextDrift {
             detected: true,
             roc_auc: 0.912,
+            ci_low: 0.88,
+            ci_high: 0.94,
             threshold: 0.55,
             threshold_method: "fixed",
+            null_threshold: 0.53,
+            fixed_threshold: Some(0.55),
+            p_value: 0.002,
+            alpha: 0.025,
+            permutations: 199,
             top_words: vec![
                 WordWeight {
                     word: "__url__".into(),
