@@ -17,7 +17,8 @@
 #   --fa-sizes LIST  false-alarms: window sizes
 #   --fa-seed N      false-alarms: seed of the windows
 #   --fa-csv FILE    false-alarms: real labelled mail (text,label) instead of the demo corpus;
-#                    half trains the model, the other half is the pool of windows
+#                    per window a fresh random half trains the model, the window comes from
+#                    the other half
 #   --no-build       skip `cargo build --release -p drift-monitor --examples`
 #   --keep           keep the work dir (homes, logs, raw output)
 # Env: CARGO_TARGET_DIR (binary: $CARGO_TARGET_DIR|target/release/examples/bench_drift)

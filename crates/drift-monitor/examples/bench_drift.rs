@@ -991,46 +991,8 @@ impl Tally {
     }
 }
 
-/// Runs `windows` reports on random windows of `size` rows drawn without replacement from
-/// `pool` (window `w` of size `size` always gets the same rows for a given `seed`).
-#[allow(clippy::too_many_arguments)]
-fn run_windows(
-    label: &str,
-    pool: &[drift_monitor::Row],
-    size: usize,
-    windows: usize,
-    seed: u64,
-    reference: &Reference,
-    bundle: &artifact_store::LoadedBundle,
-    config: &DriftConfig,
-) -> Tally {
-    let mut tally = Tally::default();
-    if windows == 0 {
-        return tally;
-    }
-    let tokenizer = bundle.model.vectorizer().tokenizer_config().clone();
-    let version = bundle.manifest.version.to_string();
-    for w in 0..windows {
-        let mut rng = ChaCha8Rng::seed_from_u64(seed ^ (size as u64).rotate_left(32) ^ w as u64);
-        let rows: Vec<drift_monitor::Row> = rand::seq::index::sample(&mut rng, pool.len(), size)
-            .into_iter()
-            .map(|i| pool[i].clone())
-            .collect();
-        let current = Current {
-            rows,
-            ..Current::default()
-        };
-        let t = Instant::now();
-        let report = build_report(
-            &version,
-            reference,
-            &current,
-            &bundle.metrics,
-            &tokenizer,
-            config,
-        );
-        tally.add(&report, t.elapsed().as_secs_f64());
-    }
+/// Prints one size's rates (and `BENCH` lines).
+fn print_tally(label: &str, size: usize, tally: &Tally) {
     println!(
         "  {label} n={size}: dataset {} | text {} | either {} || fixed rules: dataset {} | text {} | either {}  ({:.2} s/report)",
         rate(tally.dataset, tally.windows),
@@ -1071,71 +1033,74 @@ fn run_windows(
         bench(&format!("{label}.{size}.{key}"), k);
     }
     bench(&format!("{label}.{size}.windows"), tally.windows);
+}
+
+/// One report on `rows`, with its wall time.
+fn report_on(
+    rows: Vec<drift_monitor::Row>,
+    reference: &Reference,
+    bundle: &artifact_store::LoadedBundle,
+    config: &DriftConfig,
+) -> (drift_monitor::DriftReport, f64) {
+    let tokenizer = bundle.model.vectorizer().tokenizer_config();
+    let current = Current {
+        rows,
+        ..Current::default()
+    };
+    let t = Instant::now();
+    let report = build_report(
+        &bundle.manifest.version.to_string(),
+        reference,
+        &current,
+        &bundle.metrics,
+        tokenizer,
+        config,
+    );
+    (report, t.elapsed().as_secs_f64())
+}
+
+/// The window of `size` rows that window `w` draws from a pool of `pool` rows (without
+/// replacement; the same rows for the same seed).
+fn window_rows(pool: usize, size: usize, w: usize, seed: u64) -> Vec<usize> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ (size as u64).rotate_left(32) ^ w as u64);
+    rand::seq::index::sample(&mut rng, pool, size).into_vec()
+}
+
+/// Runs `windows` reports on random windows of `size` rows drawn without replacement from
+/// `pool` (window `w` of size `size` always gets the same rows for a given `seed`).
+#[allow(clippy::too_many_arguments)]
+fn run_windows(
+    label: &str,
+    pool: &[drift_monitor::Row],
+    size: usize,
+    windows: usize,
+    seed: u64,
+    reference: &Reference,
+    bundle: &artifact_store::LoadedBundle,
+    config: &DriftConfig,
+) -> Tally {
+    let mut tally = Tally::default();
+    if windows == 0 {
+        return tally;
+    }
+    for w in 0..windows {
+        let rows = window_rows(pool.len(), size, w, seed)
+            .into_iter()
+            .map(|i| pool[i].clone())
+            .collect();
+        let (report, seconds) = report_on(rows, reference, bundle, config);
+        tally.add(&report, seconds);
+    }
+    print_tally(label, size, &tally);
     tally
 }
 
 /// `false-alarms`: how often same-distribution windows raise an alarm, per window size, and how
 /// often windows of a real shift are caught.
-fn false_alarms(opts: &Opts) -> Result<()> {
-    let sizes: Vec<usize> = opts
-        .str("sizes", "100,200,500,1000,2000,5000")
-        .split(',')
-        .map(|s| s.trim().parse::<usize>())
-        .collect::<Result<_, _>>()
-        .context("--sizes: comma-separated row counts")?;
-    let windows: usize = opts.get("windows", 200)?;
-    // A drifted demo batch is no shift of real mail: with --csv only false alarms are measured.
-    let shift_windows: usize = if opts.flags.contains_key("csv") {
-        0
-    } else {
-        opts.get("shift-windows", 200)?
-    };
-    let shift_size: usize = opts.get("shift-size", 100)?;
-    let seed: u64 = opts.get("seed", 1)?;
-    let (_tmp, home) = opts.home("fraudloop-bench-drift-false-alarms.")?;
-    println!("false-alarm benchmark in {}", home.root().display());
-
-    // Train the production model; its ref_data.csv is the reference.
-    let data = home.root().join("train.csv");
-    let mut texts_for_pool: Vec<(String, bool)> = Vec::new();
-    let corpus = match opts.flags.get("csv") {
-        None => {
-            let rows: usize = opts.get("reference", 5000)?;
-            let messages = generate(&DemoOptions {
-                rows,
-                seed: 42,
-                ..DemoOptions::default()
-            });
-            write_csv(&messages, std::fs::File::create(&data)?)?;
-            format!("demo corpus: reference of {rows} messages (seed 42)")
-        }
-        Some(path) => {
-            // Real mail: a seeded random share trains the model, the rest is the pool of
-            // same-distribution production messages.
-            let share: f64 = opts.get("train-share", 0.5)?;
-            let all = trainer::data::read_labelled_csv(Path::new(path), "text", "label", true)?;
-            let mut order: Vec<usize> = (0..all.texts.len()).collect();
-            rand::seq::SliceRandom::shuffle(&mut order[..], &mut ChaCha8Rng::seed_from_u64(seed));
-            let cut = (all.texts.len() as f64 * share).round() as usize;
-            let mut writer = csv::Writer::from_path(&data)?;
-            writer.write_record(["text", "label"])?;
-            for &i in &order[..cut] {
-                writer.write_record([all.texts[i].as_str(), all.labels[i].as_str()])?;
-            }
-            writer.flush()?;
-            texts_for_pool = order[cut..]
-                .iter()
-                .map(|&i| (all.texts[i].clone(), all.labels[i].is_fraud()))
-                .collect();
-            format!(
-                "{path}: {} messages, {cut} train the model (reference), {} form the pool",
-                all.texts.len(),
-                all.texts.len() - cut
-            )
-        }
-    };
-    let registry = Registry::open(home.artifacts())?;
-    let t = Instant::now();
+/// Trains a production model on `data` (a `text,label` CSV) in a fresh home under `dir`; returns
+/// the loaded bundle and its reference set.
+fn train_reference(dir: &Path, data: PathBuf) -> Result<(artifact_store::LoadedBundle, Reference)> {
+    let registry = Registry::open(Home::new(dir).artifacts())?;
     trainer::train::train(
         &registry,
         &trainer::train::TrainArgs {
@@ -1149,30 +1114,183 @@ fn false_alarms(opts: &Opts) -> Result<()> {
     )?;
     let bundle = registry.load_production()?;
     let reference = Reference::read(&bundle.dir.join("ref_data.csv"))?;
+    Ok((bundle, reference))
+}
+
+/// `false-alarms --csv FILE`: real mail is a finite corpus, so a fixed split into a reference
+/// and a pool would compare every window with the same accidental differences between the two
+/// halves (heavy-tailed counts make them large). Window `w` gets its own random split instead:
+/// a model trained on a random `train-share` of the corpus, and one window of each size drawn
+/// from the rest, so that reference and window are exchangeable as in production.
+fn false_alarms_csv(
+    opts: &Opts,
+    path: &str,
+    sizes: &[usize],
+    windows: usize,
+    seed: u64,
+) -> Result<()> {
+    let share: f64 = opts.get("train-share", 0.5)?;
+    let all = trainer::data::read_labelled_csv(Path::new(path), "text", "label", true)?;
+    let cut = (all.texts.len() as f64 * share).round() as usize;
+    let sizes: Vec<usize> = sizes
+        .iter()
+        .copied()
+        .filter(|&n| {
+            let fits = n <= all.texts.len() - cut;
+            if !fits {
+                println!("  n={n}: skipped, larger than the pool");
+            }
+            fits
+        })
+        .collect();
     println!(
-        "setup: {corpus}; trained in {:.1} s; {} reference rows",
+        "setup: {path}: {} messages; per window a fresh random split: {cut} train the model (the reference), {} form the pool",
+        all.texts.len(),
+        all.texts.len() - cut
+    );
+    let config = DriftConfig::default();
+    let mut tallies: Vec<Tally> = sizes.iter().map(|_| Tally::default()).collect();
+    let t = Instant::now();
+    for w in 0..windows {
+        let mut order: Vec<usize> = (0..all.texts.len()).collect();
+        let mut rng = ChaCha8Rng::seed_from_u64(seed.rotate_left(17) ^ w as u64);
+        rand::seq::SliceRandom::shuffle(&mut order[..], &mut rng);
+        let dir = tempfile::Builder::new()
+            .prefix("fraudloop-bench-drift-split.")
+            .tempdir()?;
+        let data = dir.path().join("train.csv");
+        let mut writer = csv::Writer::from_path(&data)?;
+        writer.write_record(["text", "label"])?;
+        for &i in &order[..cut] {
+            writer.write_record([all.texts[i].as_str(), all.labels[i].as_str()])?;
+        }
+        writer.flush()?;
+        let (bundle, reference) = train_reference(dir.path(), data)?;
+        let pool = &order[cut..];
+        for (size, tally) in sizes.iter().zip(tallies.iter_mut()) {
+            let rows = window_rows(pool.len(), *size, w, seed)
+                .into_iter()
+                .map(|k| {
+                    let i = pool[k];
+                    scored_row(
+                        &bundle.model,
+                        all.texts[i].clone(),
+                        all.labels[i].is_fraud(),
+                    )
+                })
+                .collect();
+            let (report, seconds) = report_on(rows, &reference, &bundle, &config);
+            tally.add(&report, seconds);
+        }
+        if (w + 1) % 20 == 0 {
+            println!(
+                "  {} of {windows} splits done in {:.0} s",
+                w + 1,
+                t.elapsed().as_secs_f64()
+            );
+        }
+    }
+    for (size, tally) in sizes.iter().zip(&tallies) {
+        print_tally("null", *size, tally);
+    }
+    print_table(
+        &sizes.iter().copied().zip(tallies).collect::<Vec<_>>(),
+        None,
+        0,
+    );
+    Ok(())
+}
+
+/// The markdown table of the rates, and the verdict against the targets.
+fn print_table(table: &[(usize, Tally)], shift: Option<&Tally>, shift_size: usize) {
+    println!();
+    println!("| window rows | windows | dataset drift (calibrated) | text drift (calibrated) | either (calibrated) | dataset drift (fixed thresholds, schema 1) | text drift (fixed 0.55, schema 1) | either (schema 1) |");
+    println!("|---|---|---|---|---|---|---|---|");
+    let row = |label: String, t: &Tally| {
+        println!(
+            "| {label} | {} | {} | {} | {} | {} | {} | {} |",
+            t.windows,
+            rate(t.dataset, t.windows),
+            rate(t.text, t.windows),
+            rate(t.any, t.windows),
+            rate(t.old_dataset, t.windows),
+            rate(t.old_text, t.windows),
+            rate(t.old_any, t.windows),
+        );
+    };
+    for (size, t) in table {
+        row(size.to_string(), t);
+    }
+    if let Some(shift) = shift {
+        row(format!("**shift**, {shift_size} rows (detection)"), shift);
+    }
+    let worst = table
+        .iter()
+        .map(|(_, t)| (t.dataset.max(t.text)) as f64 / t.windows.max(1) as f64)
+        .fold(0.0, f64::max);
+    println!();
+    println!(
+        "false alarms ≤ 5 % per verdict at every size: {} (worst {:.1} %)",
+        if worst <= 0.05 { "PASS" } else { "FAIL" },
+        100.0 * worst
+    );
+    if let Some(shift) = shift {
+        let caught = shift.any as f64 / shift.windows.max(1) as f64;
+        println!(
+            "shift caught (either verdict) in ≥ 90 % of {shift_size}-row windows: {} ({:.1} %)",
+            if caught >= 0.9 { "PASS" } else { "FAIL" },
+            100.0 * caught
+        );
+    }
+}
+
+fn false_alarms(opts: &Opts) -> Result<()> {
+    let sizes: Vec<usize> = opts
+        .str("sizes", "100,200,500,1000,2000,5000")
+        .split(',')
+        .map(|s| s.trim().parse::<usize>())
+        .collect::<Result<_, _>>()
+        .context("--sizes: comma-separated row counts")?;
+    let windows: usize = opts.get("windows", 200)?;
+    let seed: u64 = opts.get("seed", 1)?;
+    if let Some(path) = opts.flags.get("csv") {
+        // A drifted demo batch is no shift of real mail: only false alarms are measured.
+        return false_alarms_csv(opts, path, &sizes, windows, seed);
+    }
+    let shift_windows: usize = opts.get("shift-windows", 200)?;
+    let shift_size: usize = opts.get("shift-size", 100)?;
+    let (_tmp, home) = opts.home("fraudloop-bench-drift-false-alarms.")?;
+    println!("false-alarm benchmark in {}", home.root().display());
+
+    // Train the production model; its ref_data.csv is the reference.
+    let rows: usize = opts.get("reference", 5000)?;
+    let data = home.root().join("train.csv");
+    let messages = generate(&DemoOptions {
+        rows,
+        seed: 42,
+        ..DemoOptions::default()
+    });
+    write_csv(&messages, std::fs::File::create(&data)?)?;
+    let t = Instant::now();
+    let (bundle, reference) = train_reference(home.root(), data)?;
+    println!(
+        "setup: demo corpus: reference of {rows} messages (seed 42); trained in {:.1} s; {} reference rows",
         t.elapsed().as_secs_f64(),
         reference.rows.len()
     );
 
-    // Pools of production messages scored by the production model.
+    // Pools of production messages scored by the production model: 100,000 fresh messages of
+    // the same distribution (as good as the distribution itself for windows of ≤ 5000 rows),
+    // and messages of the drifted mode.
     let t = Instant::now();
-    let pool: Vec<drift_monitor::Row> = if texts_for_pool.is_empty() {
-        let rows: usize = opts.get("pool", 100_000)?;
-        generate(&DemoOptions {
-            rows,
-            seed: 4242,
-            ..DemoOptions::default()
-        })
-        .into_iter()
-        .map(|m| scored_row(&bundle.model, m.text, m.label.is_fraud()))
-        .collect()
-    } else {
-        texts_for_pool
-            .into_iter()
-            .map(|(text, fraud)| scored_row(&bundle.model, text, fraud))
-            .collect()
-    };
+    let pool: Vec<drift_monitor::Row> = generate(&DemoOptions {
+        rows: opts.get("pool", 100_000)?,
+        seed: 4242,
+        ..DemoOptions::default()
+    })
+    .into_iter()
+    .map(|m| scored_row(&bundle.model, m.text, m.label.is_fraud()))
+    .collect();
     let shifted: Vec<drift_monitor::Row> = generate(&DemoOptions {
         rows: if shift_windows > 0 { 20_000 } else { 0 },
         seed: 7,
@@ -1219,50 +1337,6 @@ fn false_alarms(opts: &Opts) -> Result<()> {
         &config,
     );
 
-    println!();
-    println!("| window rows | windows | dataset drift (calibrated) | text drift (calibrated) | either (calibrated) | dataset drift (fixed thresholds, schema 1) | text drift (fixed 0.55, schema 1) | either (schema 1) |");
-    println!("|---|---|---|---|---|---|---|---|");
-    for (size, t) in &table {
-        println!(
-            "| {size} | {} | {} | {} | {} | {} | {} | {} |",
-            t.windows,
-            rate(t.dataset, t.windows),
-            rate(t.text, t.windows),
-            rate(t.any, t.windows),
-            rate(t.old_dataset, t.windows),
-            rate(t.old_text, t.windows),
-            rate(t.old_any, t.windows),
-        );
-    }
-    if shift_windows > 0 {
-        println!(
-            "| **shift**, {shift_size} rows (detection) | {} | {} | {} | {} | {} | {} | {} |",
-            shift.windows,
-            rate(shift.dataset, shift.windows),
-            rate(shift.text, shift.windows),
-            rate(shift.any, shift.windows),
-            rate(shift.old_dataset, shift.windows),
-            rate(shift.old_text, shift.windows),
-            rate(shift.old_any, shift.windows),
-        );
-    }
-    let worst = table
-        .iter()
-        .map(|(_, t)| (t.dataset.max(t.text)) as f64 / t.windows.max(1) as f64)
-        .fold(0.0, f64::max);
-    println!();
-    println!(
-        "false alarms ≤ 5 % per verdict at every size: {} (worst {:.1} %)",
-        if worst <= 0.05 { "PASS" } else { "FAIL" },
-        100.0 * worst
-    );
-    if shift_windows > 0 {
-        let caught = shift.any as f64 / shift.windows.max(1) as f64;
-        println!(
-            "shift caught (either verdict) in ≥ 90 % of {shift_size}-row windows: {} ({:.1} %)",
-            if caught >= 0.9 { "PASS" } else { "FAIL" },
-            100.0 * caught
-        );
-    }
+    print_table(&table, (shift_windows > 0).then_some(&shift), shift_size);
     Ok(())
 }

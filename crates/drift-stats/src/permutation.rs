@@ -26,7 +26,7 @@ use crate::{
 /// Default number of random re-splits. With α = 0.025 the null's tail then holds 5 of them:
 /// the level is exact whatever the number (the observed split is one more exchangeable draw),
 /// more draws only steady the threshold, and each costs `O(min(N, n) · columns)` — about
-/// 0.15 ms for 10,000 rows against 10,000 on the 13 columns of a report.
+/// 0.5 ms of CPU for 10,000 rows against 10,000 on the 13 columns of a report.
 pub const DEFAULT_PERMUTATIONS: usize = 199;
 
 /// Default family-wise false-alarm rate of one verdict. Half of a 5 % budget per report, so
@@ -55,8 +55,9 @@ impl Default for PermutationConfig {
 }
 
 impl PermutationConfig {
-    /// How many re-splits may be at least as extreme as the observed one for a rejection:
-    /// `floor(α (B + 1)) - 1`, so that the permutation p-value `(1 + k) / (B + 1)` is `≤ α`.
+    /// The rank, largest first, of the critical value among the B re-splits:
+    /// `floor(α (B + 1))`. A rejection needs fewer re-splits than that at least as extreme as
+    /// the observed split, so that the permutation p-value `(1 + k) / (B + 1)` is `≤ α`.
     /// Rejects settings under which no outcome could ever be significant.
     pub(crate) fn tail_rank(&self) -> Result<usize, DriftError> {
         if !(self.alpha > 0.0 && self.alpha < 1.0) {
@@ -346,8 +347,11 @@ impl Prepared {
     /// The test's score for a statistic value: the identity for distances, the p-value of the
     /// statistic for the p-value tests (monotone, so thresholds carry over).
     fn score_of(&self, statistic: f64, n_ref: u32, n_cur: u32) -> f64 {
+        // A threshold is `mean + c × sd` of the re-splits and may leave the statistic's range.
+        let statistic = statistic.max(0.0);
         match (&self.kernel, self.test.score_kind()) {
             (_, ScoreKind::Distance) => statistic,
+            (Kernel::Ordered { .. }, _) if statistic >= 1.0 => 0.0,
             (Kernel::Ordered { .. }, _) => {
                 ks_sf(
                     u64::from(n_ref),
@@ -429,9 +433,9 @@ fn median(values: &mut [f64]) -> f64 {
 ///    values (the same rule for every draw keeps the test exact, and a drifted observed value
 ///    does not inflate its own scale); the largest standardised value of each re-split gives
 ///    the null distribution of the family's maximum, whose upper `alpha` tail sets one critical
-///    value for all columns. A column drifts when it
-///    exceeds it, so the chance that *any* column of a same-distribution window drifts is at
-///    most `alpha`, whatever the dependence between columns.
+///    value for all columns. A column drifts when it exceeds it, so the chance that *any*
+///    column of a same-distribution window drifts is at most `alpha`, whatever the dependence
+///    between columns.
 /// 3. **Never looser than Evidently.** The column must also be beyond Evidently's fixed
 ///    threshold, which only lowers the false-alarm rate; on large windows, where chance
 ///    differences are tiny, it keeps Evidently's notion of a difference worth reporting.
