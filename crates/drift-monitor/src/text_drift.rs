@@ -74,7 +74,7 @@ pub struct TextDrift {
     pub threshold: f64,
     /// Which one set it: `permutation` or `fixed`.
     pub threshold_method: &'static str,
-    /// The AUC that random relabellings (within each half) exceed in at most `alpha` of
+    /// The AUC that random relabellings of the held-out half exceed in at most `alpha` of
     /// cases: chance's reach at this size.
     pub null_threshold: f64,
     /// Evidently's fixed threshold (0.55) when the reference has more than 1000 rows.
