@@ -29,8 +29,8 @@ use std::path::{Path, PathBuf};
 
 pub use data::{Current, Reference, Row, WindowSpec};
 pub use report::{
-    build_report, ColumnReport, Distribution, DriftConfig, DriftReport, PerformanceReport,
-    PsiReport, REPORT_SCHEMA_VERSION,
+    build_report, ColumnReport, DatasetTest, Distribution, DriftConfig, DriftReport,
+    PerformanceReport, PsiReport, REPORT_SCHEMA_VERSION,
 };
 pub use store::{ReportStore, Retention};
 
