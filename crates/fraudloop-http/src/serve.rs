@@ -1,4 +1,4 @@
-//! Binding, serving with request ids and access spans, graceful shutdown, periodic tasks.
+//! Binding, serving with idle connections closed, graceful shutdown, periodic tasks.
 
 use std::convert::Infallible;
 use std::future::Future;
