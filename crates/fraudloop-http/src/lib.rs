@@ -8,10 +8,11 @@
 //! - [`Admin`]: an extractor that lets a handler run only with the admin bearer token.
 //! - [`Routes`]: builds the router and remembers its [`RouteTable`], which labels the request
 //!   metrics and is checked against each service's OpenAPI document.
-//! - [`Guard`]: body read under its own timeout before a request takes a slot, load
-//!   shedding, request timeout, header checks and request metrics, once per request; [`RequestMetrics`] and [`metrics::text_response`] for `/metrics`.
-//! - [`Server`]: binds (port 0 works), closes idle connections, serves with `x-request-id`
-//!   and access spans, drains on
+//! - [`Guard`]: once per request, the `x-request-id`, the access span, header checks, the
+//!   body read under its own timeout before a slot is taken, load shedding, the request
+//!   timeout and request metrics; [`RequestMetrics`] and [`metrics::text_response`] for
+//!   `/metrics`.
+//! - [`Server`]: binds (port 0 works), closes idle connections, drains on
 //!   [`shutdown_signal`] (SIGTERM or Ctrl-C); [`spawn_periodic`] runs background work.
 //! - [`testing::spawn_app`]: a service on a loopback port, for tests.
 //!
