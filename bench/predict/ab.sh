@@ -31,8 +31,12 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 TRAINER="${TRAINER:-${CARGO_TARGET_DIR:-$ROOT/target}/release/trainer}"
 WORK="$(mktemp -d)"
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
+# start() runs in a command substitution (a subshell), so servers are found by their pid files.
+cleanup() {
+  for f in "$WORK"/*/pid; do [[ -f "$f" ]] && kill "$(cat "$f")" 2>/dev/null; done
+  wait 2>/dev/null || true
+  rm -rf "$WORK"
+}
 trap cleanup EXIT
 
 mkdir -p "$WORK/home/data"
@@ -41,12 +45,10 @@ mkdir -p "$WORK/home/data"
 cp -a "$WORK/home" "$WORK/home-a"
 cp -a "$WORK/home" "$WORK/home-b"
 
-start() { # binary home [wrapper...] -> prints port; STARTED_PID is the server's pid
+start() { # binary home [wrapper...] -> prints port; the server's pid goes to home/pid
   local bin="$1" home="$2" log="$2/server.log"; shift 2
   RUST_LOG=warn "$@" "$bin" --home "$home" --addr 127.0.0.1:0 >"$log" 2>&1 &
-  STARTED_PID=$!
-  PIDS+=($STARTED_PID)
-  echo "$STARTED_PID" > "$home/pid"
+  echo "$!" > "$home/pid"
   for _ in $(seq 300); do
     local port
     port="$(grep -o 'listening on http://[0-9.]*:[0-9]*' "$log" 2>/dev/null | head -n1 | sed 's/.*://')" || true
