@@ -119,44 +119,35 @@ pub fn export_prod_data<W: Write>(
     unjoined.sort_by(|a, b| (a.0.at, &a.0.feedback_id).cmp(&(b.0.at, &b.0.feedback_id)));
     for (f, count) in unjoined {
         stats.labels_without_prediction += 1;
-        let mut row = vec![
-            f.prediction_id.unwrap_or_default(),
-            String::new(),
-            f.model_version.unwrap_or_default(),
-            f.text,
-            String::new(),
-            f.risk_score.map_or(String::new(), |s| format!("{s:.6}")),
-            String::new(),
-            String::new(),
-            f.label,
-            f.source,
-            f.at.to_rfc3339(),
-            count.to_string(),
-        ];
-        row.extend(descriptor_columns.iter().map(|_| String::new()));
-        writer.write_record(&row)?;
+        writer.write_record(feedback_row(f, count, descriptor_columns))?;
     }
     for f in text_only {
         stats.text_only_feedback += 1;
-        let mut row = vec![
-            String::new(),
-            String::new(),
-            f.model_version.unwrap_or_default(),
-            f.text,
-            String::new(),
-            f.risk_score.map_or(String::new(), |s| format!("{s:.6}")),
-            String::new(),
-            String::new(),
-            f.label,
-            f.source,
-            f.at.to_rfc3339(),
-            "1".into(),
-        ];
-        row.extend(descriptor_columns.iter().map(|_| String::new()));
-        writer.write_record(&row)?;
+        writer.write_record(feedback_row(f, 1, descriptor_columns))?;
     }
     writer.flush().map_err(|e| Error::Export(e.into()))?;
     Ok(stats)
+}
+
+/// The export row of a label that stands alone (its prediction is not in the logs, or it
+/// labels a plain text): what the feedback record carries, empty prediction columns.
+fn feedback_row(f: FeedbackRecord, count: u64, descriptor_columns: &[&str]) -> Vec<String> {
+    let mut row = vec![
+        f.prediction_id.unwrap_or_default(),
+        String::new(),
+        f.model_version.unwrap_or_default(),
+        f.text,
+        String::new(),
+        f.risk_score.map_or(String::new(), |s| format!("{s:.6}")),
+        String::new(),
+        String::new(),
+        f.label,
+        f.source,
+        f.at.to_rfc3339(),
+        count.to_string(),
+    ];
+    row.extend(descriptor_columns.iter().map(|_| String::new()));
+    row
 }
 
 #[cfg(test)]
