@@ -35,6 +35,9 @@ pub struct Normalized {
     pub phones: u32,
     /// How many money amounts were replaced.
     pub money: u32,
+    /// Whether evasive spellings (look-alike letters, invisible characters, spaced letters,
+    /// wedged emoji, homophones) were folded.
+    pub folded: bool,
 }
 
 static HTML_BLOCK: LazyLock<Regex> = LazyLock::new(|| {
@@ -100,9 +103,14 @@ pub fn normalize(raw: &str, max_chars: usize) -> Normalized {
     } else {
         Cow::Borrowed(capped)
     };
-    let folded = nfkc_lowercase(&without_html);
+    let lowered = nfkc_lowercase(&without_html);
+    let (folded, confusables) = crate::confusables::fold(&lowered);
+    let folded: &str = &folded;
 
-    let mut out = Normalized::default();
+    let mut out = Normalized {
+        folded: confusables,
+        ..Normalized::default()
+    };
     let mut replaced = String::with_capacity(folded.len() + 16);
     let mut copied = 0;
     for found in PLACEHOLDERS.find_iter(&folded) {
