@@ -287,3 +287,41 @@ fn an_override_keeps_its_fixed_meaning() {
     assert!(!r.dataset_drift, "{}", r.status);
     assert!(!test.share_drift && !test.calibrated_drift);
 }
+
+#[test]
+fn the_estimate_says_it_is_unreliable_when_the_served_model_is_poorly_calibrated() {
+    let s = setup();
+    let rows = &s.pool[..500];
+    let calibrated = report(rows, &DriftConfig::default());
+    let estimate = calibrated.estimated_performance.as_ref().unwrap();
+    assert!(
+        !estimate.caveats.iter().any(|c| c.contains("poorly calibrated")),
+        "the trainer calibrates its models: ECE {} {:?}",
+        s.bundle.metrics["ece"],
+        estimate.caveats
+    );
+    // The same model, had its training reported a large calibration error.
+    let mut metrics = s.bundle.metrics.clone();
+    metrics["ece"] = serde_json::json!(0.25);
+    let poor = build_report(
+        &s.bundle.manifest.version.to_string(),
+        &s.reference,
+        &Current {
+            rows: rows.to_vec(),
+            ..Current::default()
+        },
+        &metrics,
+        s.bundle.model.vectorizer().tokenizer_config(),
+        &DriftConfig::default(),
+    );
+    let estimate = poor.estimated_performance.as_ref().unwrap();
+    assert!(!estimate.assumptions_hold);
+    assert!(
+        estimate
+            .caveats
+            .iter()
+            .any(|c| c.contains("poorly calibrated") && c.contains("0.250")),
+        "{:?}",
+        estimate.caveats
+    );
+}

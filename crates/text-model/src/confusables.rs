@@ -67,7 +67,8 @@ fn latin_look_alike(c: char) -> Option<char> {
     })
 }
 
-/// The letter a digit or sign stands for inside a word.
+/// The letter a digit stands for inside a word (`@` and `$` are left to the e-mail and money
+/// placeholders).
 fn letter_for_digit(c: char) -> Option<char> {
     Some(match c {
         '0' => 'o',
@@ -75,8 +76,6 @@ fn letter_for_digit(c: char) -> Option<char> {
         '3' => 'e',
         '4' => 'a',
         '5' => 's',
-        '@' => 'a',
-        '$' => 's',
         _ => return None,
     })
 }
@@ -196,7 +195,7 @@ fn fold_mixed_script_words(text: &str) -> Option<String> {
         word.clear();
     };
     for c in text.chars() {
-        if c.is_alphanumeric() && !is_cjk(c) || c == '@' || c == '$' {
+        if c.is_alphanumeric() && !is_cjk(c) {
             word.push(c);
         } else {
             flush(&mut word, &mut out, &mut changed);

@@ -609,7 +609,7 @@ mod tests {
             calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         })
         .unwrap();
-        assert_eq!(calls.into_inner(), 6);
+        assert_eq!(calls.into_inner(), 6 * config.c_path().len());
         assert!(outcome.scores.iter().all(|s| (0.0..=1.0).contains(s)));
         assert!(train.iter().all(|&r| outcome.fold_of[r].is_some()));
         assert!(test.iter().all(|&r| outcome.fold_of[r].is_none()));
