@@ -679,14 +679,16 @@ fn evasive_spelling(text: &str, language: Language, rng: &mut ChaCha8Rng) -> Str
             .collect(),
         2 => {
             let sep = *pick(rng, &[".", " ", "-", "*"]);
-            word.chars()
-                .map(String::from)
-                .collect::<Vec<_>>()
-                .join(sep)
+            word.chars().map(String::from).collect::<Vec<_>>().join(sep)
         }
         3 => {
             let mid = word.len() / 2;
-            format!("{}{}{}", &word[..mid], pick(rng, &["💰", "🔥", "✅"]), &word[mid..])
+            format!(
+                "{}{}{}",
+                &word[..mid],
+                pick(rng, &["💰", "🔥", "✅"]),
+                &word[mid..]
+            )
         }
         _ => word
             .chars()

@@ -432,12 +432,15 @@ fn some_fraud_spells_around_filters() {
     let messages = generate(&options(42));
     let evasive = |m: &DemoMessage| {
         m.text.contains('\u{200b}')
-            || m.text.chars().any(|c| ('\u{0400}'..='\u{04ff}').contains(&c))
+            || m.text
+                .chars()
+                .any(|c| ('\u{0400}'..='\u{04ff}').contains(&c))
             || ["薇信", "兼耳只", "代款", "刷dan", "yzm", "V信", "扣扣"]
                 .iter()
                 .any(|w| m.text.contains(w))
     };
-    let fraud = share(&messages, |m| is_fraud_theme(m) && evasive(m)) / share(&messages, is_fraud_theme);
+    let fraud =
+        share(&messages, |m| is_fraud_theme(m) && evasive(m)) / share(&messages, is_fraud_theme);
     let legit = share(&messages, |m| !is_fraud_theme(m) && evasive(m));
     println!("evasive spellings: {fraud:.3} of fraud, {legit:.3} of all rows legit");
     assert!((0.02..0.2).contains(&fraud), "{fraud}");

@@ -295,7 +295,10 @@ fn the_estimate_says_it_is_unreliable_when_the_served_model_is_poorly_calibrated
     let calibrated = report(rows, &DriftConfig::default());
     let estimate = calibrated.estimated_performance.as_ref().unwrap();
     assert!(
-        !estimate.caveats.iter().any(|c| c.contains("poorly calibrated")),
+        !estimate
+            .caveats
+            .iter()
+            .any(|c| c.contains("poorly calibrated")),
         "the trainer calibrates its models: ECE {} {:?}",
         s.bundle.metrics["ece"],
         estimate.caveats

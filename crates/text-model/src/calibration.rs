@@ -225,7 +225,10 @@ mod tests {
             (state >> 11) as f64 / (1u64 << 53) as f64
         };
         let z: Vec<f64> = (0..20000).map(|i| (i as f64 / 1000.0) - 10.0).collect();
-        let y: Vec<bool> = z.iter().map(|&z| uniform() < sigmoid(0.5 * z - 1.0)).collect();
+        let y: Vec<bool> = z
+            .iter()
+            .map(|&z| uniform() < sigmoid(0.5 * z - 1.0))
+            .collect();
         let platt = Platt::fit(&z, &y).unwrap();
         assert!((platt.a - 0.5).abs() < 0.05, "{platt:?}");
         assert!((platt.b + 1.0).abs() < 0.1, "{platt:?}");

@@ -88,7 +88,10 @@ fn is_pictograph(c: char) -> bool {
 
 /// Separators that spaced-out letters use.
 fn is_spacer(c: char) -> bool {
-    matches!(c, ' ' | '.' | '-' | '_' | '*' | '·' | '•' | '/' | '|' | '~' | '+')
+    matches!(
+        c,
+        ' ' | '.' | '-' | '_' | '*' | '·' | '•' | '/' | '|' | '~' | '+'
+    )
 }
 
 /// Homophones, variant characters and pinyin of words that filters look for, with the word
@@ -329,7 +332,10 @@ mod tests {
 
     #[test]
     fn folds_each_evasion() {
-        assert_eq!(folded("ver\u{200b}ify your acc\u{200d}ount"), "verify your account");
+        assert_eq!(
+            folded("ver\u{200b}ify your acc\u{200d}ount"),
+            "verify your account"
+        );
         assert_eq!(folded("pаypаl login"), "paypal login"); // Cyrillic а
         assert_eq!(folded("v.e.r.i.f.y now"), "verify now");
         assert_eq!(folded("p a y p a l"), "paypal");

@@ -10,8 +10,8 @@ use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
 use crate::calibration::{
-    cross_fitted_platt, expected_calibration_error, log_loss, CalibrationError,
-    CalibrationMethod, Platt,
+    cross_fitted_platt, expected_calibration_error, log_loss, CalibrationError, CalibrationMethod,
+    Platt,
 };
 use crate::logistic::{sigmoid, LogisticConfig, LogisticRegression};
 use crate::metrics::{BinaryMetrics, ThresholdPolicy};
@@ -408,7 +408,10 @@ pub fn train_cross_validated(
 
     // Out-of-fold decision values per grid point, in `train_rows` order.
     let mut position = vec![usize::MAX; corpus.len()];
-    train_rows.iter().enumerate().for_each(|(i, &r)| position[r] = i);
+    train_rows
+        .iter()
+        .enumerate()
+        .for_each(|(i, &r)| position[r] = i);
     let mut oof_decisions = vec![vec![f64::NAN; train_rows.len()]; path.len()];
     for fit in &fits {
         for (g, decisions) in fit.decisions.iter().enumerate() {
@@ -431,10 +434,10 @@ pub fn train_cross_validated(
             }
         })
         .collect();
-    let best = grid
-        .iter()
-        .enumerate()
-        .fold(0, |best, (g, p)| if p.score > grid[best].score { g } else { best });
+    let best = grid.iter().enumerate().fold(
+        0,
+        |best, (g, p)| if p.score > grid[best].score { g } else { best },
+    );
     let search = SearchOutcome {
         metric: config.search.metric,
         grid: grid.clone(),

@@ -3,8 +3,8 @@
 
 use demo_corpus::{generate, DemoOptions, Label};
 use text_model::{
-    stratified_split, train_cross_validated, CalibrationMethod, Corpus, SearchConfig,
-    SearchMetric, TrainingConfig, TrainingOutcome,
+    stratified_split, train_cross_validated, CalibrationMethod, Corpus, SearchConfig, SearchMetric,
+    TrainingConfig, TrainingOutcome,
 };
 
 fn corpus(options: &DemoOptions) -> (Corpus, Vec<bool>) {
@@ -71,7 +71,10 @@ fn the_search_picks_the_c_that_each_fixed_c_run_scores_best() {
             .fold(0, |b, (i, s)| if *s > fixed[b] { i } else { b });
         let spread = fixed.iter().cloned().fold(f64::MIN, f64::max)
             - fixed.iter().cloned().fold(f64::MAX, f64::min);
-        assert!(spread > 0.005, "{metric:?}: the grid points barely differ: {fixed:?}");
+        assert!(
+            spread > 0.005,
+            "{metric:?}: the grid points barely differ: {fixed:?}"
+        );
         assert_eq!(
             searched.search.chosen_c, grid[best],
             "{metric:?}: chose {} but fixed runs scored {fixed:?}",
@@ -98,7 +101,10 @@ fn calibration_lowers_the_calibration_error_on_held_out_rows() {
     let c = &outcome.calibration;
     let raw = c.test_raw.as_ref().unwrap().ece;
     let calibrated = c.test_calibrated.as_ref().unwrap().ece;
-    println!("held-out ECE: raw {raw:.4}, calibrated {calibrated:.4}; {:?}", c.platt);
+    println!(
+        "held-out ECE: raw {raw:.4}, calibrated {calibrated:.4}; {:?}",
+        c.platt
+    );
     assert!(calibrated < raw, "raw {raw} calibrated {calibrated}");
     assert!(c.oof_calibrated.ece < c.oof_raw.ece);
     // Auto keeps Platt scaling here, because it lowers the cross-validated log loss.

@@ -27,7 +27,12 @@ pub struct KindResult {
 }
 
 /// Per-kind recall and precision at `threshold`, kinds in name order.
-pub fn per_kind(kinds: &[String], actual: &[bool], scores: &[f64], threshold: f64) -> Vec<KindResult> {
+pub fn per_kind(
+    kinds: &[String],
+    actual: &[bool],
+    scores: &[f64],
+    threshold: f64,
+) -> Vec<KindResult> {
     let mut groups: BTreeMap<&str, (usize, usize, usize, usize)> = BTreeMap::new();
     for ((kind, &a), &s) in kinds.iter().zip(actual).zip(scores) {
         let g = groups.entry(kind.as_str()).or_default();
@@ -60,11 +65,11 @@ pub fn evaluate(model: &FraudModel, version: &str, data: &LabelledData) -> (Valu
     json["version"] = json!(version);
     json["threshold"] = json!(model.threshold());
     json["ece"] = json!((calibration.ece * 1e6).round() / 1e6);
-    let mut text = metrics_text(
-        &format!("{version} on {} rows", data.texts.len()),
-        &metrics,
-    );
-    text.push_str(&format!("  expected calibration error {:.4}\n", calibration.ece));
+    let mut text = metrics_text(&format!("{version} on {} rows", data.texts.len()), &metrics);
+    text.push_str(&format!(
+        "  expected calibration error {:.4}\n",
+        calibration.ece
+    ));
     if let Some(kinds) = &data.kinds {
         let results = per_kind(kinds, &actual, &scores, model.threshold());
         json["per_kind"] = results
@@ -114,7 +119,10 @@ mod tests {
         assert_eq!((r[0].rows, r[0].fraud, r[0].flagged), (3, 2, 2));
         assert_eq!(r[0].recall, Some(0.5));
         assert_eq!(r[0].precision, Some(0.5));
-        assert_eq!((r[1].kind.as_str(), r[1].recall, r[1].flagged), ("b", None, 1));
+        assert_eq!(
+            (r[1].kind.as_str(), r[1].recall, r[1].flagged),
+            ("b", None, 1)
+        );
         assert_eq!(r[1].precision, Some(0.0));
     }
 }

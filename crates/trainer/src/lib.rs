@@ -282,7 +282,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                         r["f1"].as_f64().map_or("n/a".into(), |f| format!("{f:.4}")),
                         r["threshold"].as_f64().unwrap_or_default(),
                         r["c"].as_f64().map_or("n/a".into(), |c| format!("{c}")),
-                        r["ece"].as_f64().map_or("n/a".into(), |e| format!("{e:.4}")),
+                        r["ece"]
+                            .as_f64()
+                            .map_or("n/a".into(), |e| format!("{e:.4}")),
                     );
                 }
             }

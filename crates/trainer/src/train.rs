@@ -8,8 +8,8 @@ use artifact_store::{NewBundle, Registry};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{json, Value};
 use text_model::{
-    stratified_split, train_cross_validated, CalibrationError, Corpus, Label, Progress, TextDescriptors,
-    TrainingConfig, TrainingOutcome, DESCRIPTOR_COLUMNS,
+    stratified_split, train_cross_validated, CalibrationError, Corpus, Label, Progress,
+    TextDescriptors, TrainingConfig, TrainingOutcome, DESCRIPTOR_COLUMNS,
 };
 
 use crate::data::{read_labelled_csv, LabelledData};
@@ -296,7 +296,11 @@ fn search_text(outcome: &TrainingOutcome) -> String {
     format!(
         "C = {} ({}; {:?} by C: {})\ncalibration {:?}: ECE {:.4} (uncalibrated {:.4})\n",
         s.chosen_c,
-        if s.searched { "chosen by cross-validation" } else { "fixed" },
+        if s.searched {
+            "chosen by cross-validation"
+        } else {
+            "fixed"
+        },
         s.metric,
         grid.join(", "),
         c.method,

@@ -397,7 +397,9 @@ fn evaluate_reports_metrics_and_rejects_unknown_models() {
     assert!(text.starts_with("v0001 on 200 rows\n"), "{text}");
 
     // The demo CSV has a kind column: recall and precision per kind, counted from the rows.
-    let per_kind = v["per_kind"].as_array().expect("per_kind with a kind column");
+    let per_kind = v["per_kind"]
+        .as_array()
+        .expect("per_kind with a kind column");
     let rows: u64 = per_kind.iter().map(|k| k["rows"].as_u64().unwrap()).sum();
     assert_eq!(rows, 200);
     let tp = v["confusion"]["tp"].as_u64().unwrap();
@@ -411,8 +413,11 @@ fn evaluate_reports_metrics_and_rejects_unknown_models() {
     assert!(text.contains("legit_otp"), "{text}");
     // Without a kind column there is no per-kind block.
     let plain = h.join("plain.csv");
-    std::fs::write(&plain, "text,label\nwin a prize now http://x.top,fraud\nlunch at noon?,legit\n")
-        .unwrap();
+    std::fs::write(
+        &plain,
+        "text,label\nwin a prize now http://x.top,fraud\nlunch at noon?,legit\n",
+    )
+    .unwrap();
     let v = json(&ok(h, &["evaluate", "--data", s(&plain), "--json"]));
     assert!(v.get("per_kind").is_none(), "{v}");
 
@@ -450,7 +455,10 @@ fn train_searches_c_unless_the_config_fixes_it() {
         .as_f64()
         .unwrap();
     assert_eq!(chosen_score, best, "{searched}");
-    assert!(searched["calibration"]["ece"].as_f64().is_some(), "{searched}");
+    assert!(
+        searched["calibration"]["ece"].as_f64().is_some(),
+        "{searched}"
+    );
     assert!(searched["ece"].as_f64().unwrap() < 0.2, "{searched}");
 
     // A value of C in the file fixes it: one grid point, no search.
@@ -458,7 +466,14 @@ fn train_searches_c_unless_the_config_fixes_it() {
     std::fs::write(&config, "[logistic]\nc = 7.5\n").unwrap();
     let fixed = json(&ok(
         h,
-        &["train", "--data", s(&data), "--config", s(&config), "--json"],
+        &[
+            "train",
+            "--data",
+            s(&data),
+            "--config",
+            s(&config),
+            "--json",
+        ],
     ));
     assert_eq!(fixed["search"]["searched"], false, "{fixed}");
     assert_eq!(fixed["c"], 7.5);
@@ -474,7 +489,14 @@ fn train_searches_c_unless_the_config_fixes_it() {
     std::fs::write(&config, "[search]\nc = [0.5, 5.0]\nmetric = \"pr_auc\"\n").unwrap();
     let grid = json(&ok(
         h,
-        &["train", "--data", s(&data), "--config", s(&config), "--json"],
+        &[
+            "train",
+            "--data",
+            s(&data),
+            "--config",
+            s(&config),
+            "--json",
+        ],
     ));
     assert_eq!(grid["search"]["metric"], "pr_auc");
     assert_eq!(grid["search"]["grid"].as_array().unwrap().len(), 2);
@@ -723,7 +745,10 @@ fn demo_data_is_deterministic_per_seed() {
 
     for bytes in [&a, &drifted] {
         let text = std::str::from_utf8(bytes).unwrap();
-        assert_eq!(text.lines().next(), Some("text,label,theme,language,kind,template"));
+        assert_eq!(
+            text.lines().next(),
+            Some("text,label,theme,language,kind,template")
+        );
         let mut reader = csv::Reader::from_reader(bytes.as_slice());
         let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
         assert_eq!(rows.len(), 300);
