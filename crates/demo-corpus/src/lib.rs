@@ -150,8 +150,8 @@ pub const DRIFT_VOCABULARY: &[&str] = &[
     "donat",
     "charity",
     "concert",
-    "landlord",
-    "lease",
+    "rental",
+    "apartment",
     // Chinese.
     "二维码",
     "扫码",

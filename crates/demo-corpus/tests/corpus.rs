@@ -305,16 +305,18 @@ fn csv_round_trips_commas_quotes_and_newlines() {
     let mut reader = csv::Reader::from_reader(bytes.as_slice());
     assert_eq!(
         reader.headers().unwrap(),
-        vec!["text", "label", "theme", "language"]
+        vec!["text", "label", "theme", "language", "kind", "template"]
     );
     let mut rows = 0;
     for (record, message) in reader.records().zip(&messages) {
         let record = record.unwrap();
-        assert_eq!(record.len(), 4);
+        assert_eq!(record.len(), 6);
         assert_eq!(&record[0], message.text);
         assert_eq!(&record[1], message.label.as_str());
         assert_eq!(&record[2], message.theme);
         assert_eq!(&record[3], message.language.as_str());
+        assert_eq!(&record[4], message.kind);
+        assert_eq!(record[5].parse::<usize>().unwrap(), message.template);
         rows += 1;
     }
     assert_eq!(rows, messages.len());

@@ -115,13 +115,13 @@ pub(crate) const RENTAL_DEPOSIT: ThemeSpec = ThemeSpec {
     casual: false,
     en: &[
         "Hi, I'm the landlord of the apartment in {city} you asked about. I'm abroad, so please wire the first month's rent of {amount} and I'll mail you the keys.",
-        "The flat is still available! Many people want it, so send a {small_amount} holding deposit via {payapp} today to secure the viewing. [No viewings before payment.|]",
+        "The rental apartment is still available! Many people want it, so send a {small_amount} holding deposit via {payapp} today to secure the viewing. [No viewings before payment.|]",
         "[Luxury|Spacious] 2-bed apartment in {city}, only {amount}/month, [bills included|fully furnished]. Landlord is [overseas|travelling], book at {scam_link}",
         "Rental application approved ✅ Please pay the [security deposit|first and last month's rent] of {big_amount} to the landlord's account within 24h to sign the lease.",
         "[Holiday|Vacation] rental for {date}: the booking site's payment failed, pay the landlord directly at {scam_link} [to keep the dates|for a {discount} discount].",
-        "Landlord here: the rent account has changed. Please send this month's rent of {amount} to the new account below from now on: {bank} {code}.",
-        "[Room|Studio] for rent near {place}, {amount}/month. Send a copy of your ID and the {small_amount} application fee to reserve. [Keys by courier.|]",
-        "Your lease renewal needs a {small_amount} admin fee. The landlord asks you to pay at {scam_link} by {date}.",
+        "Landlord here: the rental account for your apartment has changed. Please send this month's rent of {amount} to the new account below from now on: {bank} {code}.",
+        "[Room|Studio] apartment for rental near {place}, {amount}/month. Send a copy of your ID and the {small_amount} application fee to reserve. [Keys by courier.|]",
+        "Your apartment lease renewal needs a {small_amount} admin fee. The landlord asks you to pay at {scam_link} by {date}.",
     ],
     zh: &[
         "[你好|您好]，我是{city}那套房子的房东，[人在国外|在外地出差]，[你先|先]把[押金|首月房租]{amount}转[给我|过来]，钥匙[快递|寄]给你。",
