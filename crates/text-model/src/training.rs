@@ -293,10 +293,10 @@ fn fit_path(
     fit_on: &[usize],
     held_out: Vec<usize>,
     config: &TrainingConfig,
-    path: &[f64],
     keep_classifiers: bool,
     fitted: &(dyn Fn() + Sync),
 ) -> Result<PathFit, Error> {
+    let path = config.c_path();
     let vectorizer = corpus.fit(fit_on, &config.tfidf)?;
     let x = corpus.transform(&vectorizer, fit_on);
     let y: Vec<bool> = fit_on.iter().map(|&r| labels[r]).collect();
@@ -304,7 +304,7 @@ fn fit_path(
     let mut classifiers = Vec::new();
     let mut decisions = Vec::with_capacity(path.len());
     let mut previous: Option<LogisticRegression> = None;
-    for &c in path {
+    for &c in &path {
         let logistic = LogisticConfig {
             c,
             ..config.logistic.clone()
@@ -381,7 +381,6 @@ pub fn train_cross_validated(
                     train_rows,
                     test_rows.to_vec(),
                     config,
-                    &path,
                     true,
                     &fitted,
                 );
@@ -397,7 +396,6 @@ pub fn train_cross_validated(
                 &fit_on.into_iter().map(|(r, _)| r).collect::<Vec<_>>(),
                 held.into_iter().map(|(r, _)| r).collect(),
                 config,
-                &path,
                 false,
                 &fitted,
             )
