@@ -28,7 +28,7 @@
 //! but not perfectly: about 0.97 held-out F1 with the default options (see the `model-check`
 //! feature, which enables a test that trains `text-model` on the corpus).
 //!
-//! A *drifted* batch replaces most fraud (80%) with themes the normal batch never contains
+//! A *drifted* batch replaces most fraud (90%) with themes the normal batch never contains
 //! (QR-code payments, fake charity appeals, concert-ticket resale, rental deposits),
 //! with their own vocabulary, more emoji and English–Chinese code-mixing. The drift monitor's
 //! tests compare it with a normal batch.
@@ -165,7 +165,7 @@ pub const DRIFT_VOCABULARY: &[&str] = &[
 
 /// Share of a drifted batch's fraud rows that come from [`DRIFT_THEMES`]; the rest still
 /// come from [`FRAUD_THEMES`], because old scams do not disappear when new ones arrive.
-pub const DRIFT_FRAUD_SHARE: f64 = 0.8;
+pub const DRIFT_FRAUD_SHARE: f64 = 0.9;
 
 /// How to generate a corpus.
 #[derive(Debug, Clone, PartialEq)]

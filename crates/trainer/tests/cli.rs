@@ -522,7 +522,7 @@ fn train_rejects_a_missing_column() {
         "data.csv",
         &content,
         &["--label-col", "nope"],
-        &["{file}: missing column \"nope\" (columns found: text, label, theme, language)"],
+        &["{file}: missing column \"nope\" (columns found: text, label, theme, language, kind, template)"],
     );
 }
 
