@@ -442,7 +442,7 @@ fn style_for(theme: &ThemeSpec, language: Language, drifted_batch: bool) -> Styl
             style.mix = 0.5;
         } else {
             style.emoji += 0.10;
-            style.mix = 0.3;
+            style.mix = 0.45;
         }
     }
     style
