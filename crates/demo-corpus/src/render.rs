@@ -630,7 +630,7 @@ fn evasive_spelling(text: &str, language: Language, rng: &mut ChaCha8Rng) -> Str
             .collect();
         if !present.is_empty() {
             let (word, variants) = **pick(rng, &present);
-            return text.replacen(word, *pick::<&str>(rng, variants), 1);
+            return text.replacen(word, pick::<&str>(rng, variants), 1);
         }
         // Wedge an emoji or a dot between two Chinese characters.
         let chars: Vec<char> = text.chars().collect();

@@ -113,7 +113,7 @@ pub fn normalize(raw: &str, max_chars: usize) -> Normalized {
     };
     let mut replaced = String::with_capacity(folded.len() + 16);
     let mut copied = 0;
-    for found in PLACEHOLDERS.find_iter(&folded) {
+    for found in PLACEHOLDERS.find_iter(folded) {
         let matched = &folded[found.range()];
         let token = match PLACEHOLDER_ORDER[found.pattern().as_usize()] {
             Placeholder::Email => {

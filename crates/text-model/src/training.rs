@@ -385,16 +385,19 @@ pub fn train_cross_validated(
                     &fitted,
                 );
             }
-            let (fit_on, held): (Vec<(usize, usize)>, Vec<(usize, usize)>) = train_rows
-                .iter()
-                .copied()
-                .zip(folds.iter().copied())
-                .partition(|&(_, f)| f != k);
+            let rows_where = |keep: &dyn Fn(usize) -> bool| -> Vec<usize> {
+                train_rows
+                    .iter()
+                    .zip(&folds)
+                    .filter(|(_, &f)| keep(f))
+                    .map(|(&r, _)| r)
+                    .collect()
+            };
             fit_path(
                 corpus,
                 labels,
-                &fit_on.into_iter().map(|(r, _)| r).collect::<Vec<_>>(),
-                held.into_iter().map(|(r, _)| r).collect(),
+                &rows_where(&|f| f != k),
+                rows_where(&|f| f == k),
                 config,
                 false,
                 &fitted,
