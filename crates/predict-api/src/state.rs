@@ -209,9 +209,10 @@ impl AppState {
         if let Some(found) = self.recent.get(id) {
             return Some(found);
         }
+        let asked = std::time::Instant::now();
         let mut index = self.prediction_index.clone().lock_owned().await;
         let wanted = id.to_string();
-        let found = tokio::task::spawn_blocking(move || match index.find(&wanted) {
+        let found = tokio::task::spawn_blocking(move || match index.find_asked_at(&wanted, asked) {
             Ok(found) => found,
             Err(e) => {
                 tracing::warn!(error = %e, "reading the prediction logs for feedback");
