@@ -337,7 +337,9 @@ mod tests {
         let started = std::time::Instant::now();
         // A byte every 20 ms: always active, never a whole request head.
         let dribble = tokio::spawn(async move {
-            let _ = write.write_all(b"GET /slow HTTP/1.1\r\nHost: t\r\nX-Slow: ").await;
+            let _ = write
+                .write_all(b"GET /slow HTTP/1.1\r\nHost: t\r\nX-Slow: ")
+                .await;
             while write.write_all(b"a").await.is_ok() {
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
@@ -345,7 +347,10 @@ mod tests {
         let mut buf = [0u8; 64];
         let read = tokio::time::timeout(Duration::from_secs(10), read.read(&mut buf)).await;
         dribble.abort();
-        assert!(matches!(read, Ok(Ok(0)) | Ok(Err(_))), "closed by the server: {read:?}");
+        assert!(
+            matches!(read, Ok(Ok(0)) | Ok(Err(_))),
+            "closed by the server: {read:?}"
+        );
         let waited = started.elapsed();
         assert!(
             waited >= Duration::from_millis(300) && waited < Duration::from_secs(3),
@@ -369,10 +374,18 @@ mod tests {
                 .await
                 .expect("an answer within 5 s")
                 .unwrap();
-            assert!(n > 0, "closed before the answer: {:?}", String::from_utf8_lossy(&answer));
+            assert!(
+                n > 0,
+                "closed before the answer: {:?}",
+                String::from_utf8_lossy(&answer)
+            );
             answer.extend_from_slice(&buf[..n]);
         }
-        assert!(answer.starts_with(b"HTTP/1.1 200"), "{}", String::from_utf8_lossy(&answer));
+        assert!(
+            answer.starts_with(b"HTTP/1.1 200"),
+            "{}",
+            String::from_utf8_lossy(&answer)
+        );
     }
 
     #[tokio::test]
