@@ -71,9 +71,14 @@ def main():
     base = sys.argv[1].rstrip("/")
     failures, missing_ok, now_present = [], [], set()
 
-    def judge(what, expr, result):
+    def judge(what, expr, result, moving=False):
         pending = metric_names(expr) & EXPECTED_MISSING.keys()
-        if result:
+        values = [float(r["value"][1]) for r in result]
+        if result and moving and not any(v == v and v != 0 for v in values):
+            # A rate or increase that is 0 everywhere has not seen the traffic the test drove.
+            failures.append(f"{what}: only zeros for {expr}")
+            print(f"FAIL    {what}: only zeros")
+        elif result:
             print(f"ok      {what}: {len(result)} series")
             now_present.update(n for n in pending if query(base, f"count({n})"))
         elif pending:
@@ -84,13 +89,12 @@ def main():
             print(f"FAIL    {what}: no data")
 
     for what, expr in dashboard_queries():
-        judge(what, expr, query(base, expr))
+        judge(what, expr, query(base, expr), moving=bool(re.search(r"\b(rate|increase)\(", expr)))
 
     names = set()
     for alert, expr in alert_rules():
         names.add(alert)
-        for m in SELECTOR.finditer(expr):
-            selector = m.group(0)
+        for selector in dict.fromkeys(m.group(0) for m in SELECTOR.finditer(expr)):
             judge(f"alert {alert}: series {selector}", selector, query(base, selector))
 
     with urllib.request.urlopen(base + "/api/v1/rules", timeout=10) as response:
