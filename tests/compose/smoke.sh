@@ -41,7 +41,9 @@ for optional in feedback-agent web-ui; do
 done
 if [ -z "${BIN_DIR:-}" ]; then
   step "cargo build --release ${packages[*]}"
-  cargo build --release --locked $(printf -- '-p %s ' "${packages[@]}")
+  cargo_args=()
+  for p in "${packages[@]}"; do cargo_args+=(-p "$p"); done
+  cargo build --release --locked "${cargo_args[@]}"
 fi
 staged=target/docker-bin
 rm -rf "$staged" && mkdir -p "$staged"
@@ -134,9 +136,19 @@ wait_ready() {
 wait_ready "$api" "predict-api (through lb)"
 wait_ready "$drift" drift-monitor
 [ "$has_trainer_service" = 1 ] && wait_ready "$trainer_url" trainer
+[ -x "$staged/web-ui" ] && wait_ready "http://127.0.0.1:$WEB_UI_PORT" "web-ui (published port)"
+if [ -x "$staged/feedback-agent" ]; then
+  # Not published: its own health check (GET /ready on HEALTHCHECK_PORT) from inside.
+  deadline=$((SECONDS + 120))
+  until podman exec "${project}_feedback-agent_1" fraudloop-healthcheck 2>/dev/null; do
+    [ "$SECONDS" -lt "$deadline" ] || fail "feedback-agent not ready"
+    sleep 1
+  done
+  echo "   feedback-agent ready"
+fi
 
-replicas=($(podman ps --filter "label=io.podman.compose.project=$project" \
-  --filter "label=com.docker.compose.service=predict-api" --format '{{.Names}}'))
+mapfile -t replicas < <(podman ps --filter "label=io.podman.compose.project=$project" \
+  --filter "label=com.docker.compose.service=predict-api" --format '{{.Names}}')
 [ "${#replicas[@]}" = 2 ] || fail "expected 2 predict-api replicas, found ${#replicas[@]}"
 # GET on a replica's own port, from inside it (the image has no curl; the health check script's way).
 replica_get() {
