@@ -14,6 +14,7 @@
 #
 #   tests/compose/smoke.sh                      # builds the release binaries when missing
 #   BIN_DIR=/path/to/release tests/compose/smoke.sh
+#   SMOKE_REPLICAS=3 tests/compose/smoke.sh     # as `--scale predict-api=3`
 #   SMOKE_KEEP=1 tests/compose/smoke.sh         # leave the stack running for a look
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -81,7 +82,7 @@ podman image inspect --format '{{json .Config.Healthcheck}}' "$image" | grep -q 
 # --- stack --------------------------------------------------------------------------------------
 export FRAUDLOOP_IMAGE="$image"
 export NGINX_IMAGE="${SMOKE_NGINX_IMAGE:-localhost/fraudloop-test-nginx:bookworm}"
-export PREDICT_API_REPLICAS=2
+export PREDICT_API_REPLICAS="${SMOKE_REPLICAS:-2}"
 export DEMO_ROWS=2000
 export DRIFT_MONITOR_INTERVAL_SECS=3600
 export PREDICT_API_ADMIN_TOKEN=smoke-predict-token DRIFT_MONITOR_ADMIN_TOKEN=smoke-drift-token
@@ -149,7 +150,7 @@ fi
 
 mapfile -t replicas < <(podman ps --filter "label=io.podman.compose.project=$project" \
   --filter "label=com.docker.compose.service=predict-api" --format '{{.Names}}')
-[ "${#replicas[@]}" = 2 ] || fail "expected 2 predict-api replicas, found ${#replicas[@]}"
+[ "${#replicas[@]}" = "$PREDICT_API_REPLICAS" ] || fail "expected $PREDICT_API_REPLICAS predict-api replicas, found ${#replicas[@]}"
 # GET on a replica's own port, from inside it (the image has no curl; the health check script's way).
 replica_get() {
   podman exec "$1" bash -c "exec 3<>/dev/tcp/127.0.0.1/8000; printf 'GET $2 HTTP/1.0\r\n\r\n' >&3; cat <&3" \
@@ -187,7 +188,7 @@ step "each replica wrote its own prediction and feedback logs on the shared data
 sleep 1
 files="$(podman exec "${replicas[0]}" bash -c 'ls data/predictions data/feedback')"
 echo "$files" | sed 's/^/   /'
-[ "$(echo "$files" | grep -c '^predictions-.*\.jsonl$')" -ge 2 ] || fail "fewer than 2 prediction log files"
+[ "$(echo "$files" | grep -c '^predictions-.*\.jsonl$')" -ge "$PREDICT_API_REPLICAS" ] || fail "fewer prediction log files than replicas"
 for r in "${replicas[@]}"; do
   host="$(podman exec "$r" cat /etc/hostname)"
   echo "$files" | grep -c "^predictions-$host-" >/dev/null || fail "no prediction log of replica $r ($host)"
@@ -249,4 +250,4 @@ echo "   every replica serves $target"
 curl -fsS -m 30 "$api/predict" -H 'content-type: application/json' -d '{"text": "verify your account now"}' \
   | grep -c "\"model_version\":\"$target\"" >/dev/null || fail "lb does not answer with $target"
 
-echo "PASS: compose smoke (${services[*]}; predict-api ×2 on an internal network)"
+echo "PASS: compose smoke (${services[*]}; predict-api ×$PREDICT_API_REPLICAS on an internal network)"
