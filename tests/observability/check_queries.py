@@ -30,6 +30,8 @@ EXPECTED_MISSING = {
 }
 # ---------------------------------------------------------------------------------------------
 
+# The uid grafana/provisioning/datasources/prometheus.yml gives the stack's Prometheus.
+DATASOURCE_UID = "prometheus"
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SELECTOR = re.compile(r"\b((?:fraudloop|http)_[a-z_]+|up)\b(\{[^}]*\})?")
 
@@ -56,6 +58,8 @@ def dashboard_queries():
         for p in list(panels):
             panels.extend(p.get("panels", []))
         for p in panels:
+            if p.get("type") != "row" and p.get("datasource", {}).get("uid") != DATASOURCE_UID:
+                raise SystemExit(f"{name}: panel '{p['title']}' does not use datasource uid {DATASOURCE_UID}")
             for t in p.get("targets", []):
                 yield f"{name}: panel '{p['title']}' {t['refId']}", t["expr"]
         for a in dash.get("annotations", {}).get("list", []):
