@@ -101,7 +101,7 @@ teardown() {
   containers="$(podman ps -aq --filter "label=io.podman.compose.project=$project")"
   [ -z "$containers" ] || podman rm -f $containers >/dev/null 2>&1 || true
   for n in fraudloop edge; do podman network rm -f "${project}_$n" >/dev/null 2>&1 || true; done
-  for v in artifacts data reports agent n8n prometheus grafana; do
+  for v in artifacts data reports agent loop n8n prometheus grafana; do
     podman volume rm -f "${project}_$v" >/dev/null 2>&1 || true
   done
 }
