@@ -203,6 +203,7 @@ fn routes() -> Routes<AppState> {
         .get("/assets/app.css", app_css)
         .get("/assets/app.js", app_js)
         .get("/health", fraudloop_http::health)
+        .get("/ready", ready)
         .get("/metrics", metrics)
 }
 
@@ -261,6 +262,13 @@ async fn app_css() -> Response {
 
 async fn app_js() -> Response {
     asset("text/javascript; charset=utf-8", APP_JS)
+}
+
+/// `GET /ready`: the UI serves as soon as it listens; a backend that is down is shown on the
+/// pages that need it, so it never makes the UI unready (a load balancer would otherwise
+/// hide the page that says what is missing).
+async fn ready() -> axum::Json<serde_json::Value> {
+    axum::Json(serde_json::json!({"status": "ready"}))
 }
 
 async fn metrics(State(state): State<AppState>) -> Response {

@@ -284,6 +284,11 @@ async fn every_page_works_and_says_what_is_missing_when_the_services_are_down() 
         .await
         .body
         .contains("http_requests_total{"));
+    assert!(
+        b.get("/ready").await.body.contains("ready"),
+        "ready with every backend down"
+    );
+    assert_eq!(b.get("/health").await.status, 200);
     let unknown = b.get("/nope").await;
     assert_eq!(unknown.status, 404);
 }
