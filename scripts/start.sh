@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Starts fraudloop locally without Docker: builds the binaries, generates the demo corpus and
-# trains the first model when the home has none, then runs drift-monitor (background) and
-# predict-api (foreground); Ctrl-C stops both.
+# trains the first model when the home has none, then runs drift-monitor and feedback-agent
+# (background) and predict-api (foreground); Ctrl-C stops all three.
 # FRAUDLOOP_HOME (default: the repository root) is the shared volume: artifacts/, data/.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
@@ -9,10 +9,13 @@ export FRAUDLOOP_HOME="${FRAUDLOOP_HOME:-$repo}"
 export PREDICT_API_ADDR="${PREDICT_API_ADDR:-127.0.0.1:8000}"
 export DRIFT_MONITOR_ADDR="${DRIFT_MONITOR_ADDR:-127.0.0.1:8001}"
 export DRIFT_MONITOR_INTERVAL_SECS="${DRIFT_MONITOR_INTERVAL_SECS:-60}"
+export FEEDBACK_AGENT_ADDR="${FEEDBACK_AGENT_ADDR:-127.0.0.1:8003}"
+export PREDICT_API_URL="${PREDICT_API_URL:-http://$PREDICT_API_ADDR}"
+export AGENT_PUBLIC_URL="${AGENT_PUBLIC_URL:-http://$FEEDBACK_AGENT_ADDR}"
 cd "$repo"
 
 echo "==> building (release; the first build takes a few minutes)"
-cargo build --release --locked -p trainer -p predict-api -p drift-monitor
+cargo build --release --locked -p trainer -p predict-api -p drift-monitor -p feedback-agent
 bin="${CARGO_TARGET_DIR:-$repo/target}/release"
 
 mkdir -p "$FRAUDLOOP_HOME/data"
@@ -34,10 +37,14 @@ if [ -z "${PREDICT_API_ADMIN_TOKEN:-}" ]; then
   echo "==> admin endpoints use the local token 'local-dev-token' (set PREDICT_API_ADMIN_TOKEN to change it)"
 fi
 export DRIFT_MONITOR_ADMIN_TOKEN="${DRIFT_MONITOR_ADMIN_TOKEN:-$PREDICT_API_ADMIN_TOKEN}"
+export FEEDBACK_AGENT_ADMIN_TOKEN="${FEEDBACK_AGENT_ADMIN_TOKEN:-$PREDICT_API_ADMIN_TOKEN}"
 
 "$bin/drift-monitor" run &
 drift_pid=$!
-trap 'kill "$drift_pid" 2>/dev/null || true' EXIT INT TERM
+"$bin/feedback-agent" &
+agent_pid=$!
+trap 'kill "$drift_pid" "$agent_pid" 2>/dev/null || true' EXIT INT TERM
 echo "==> drift-monitor on http://$DRIFT_MONITOR_ADDR/reports/latest.html (a report every ${DRIFT_MONITOR_INTERVAL_SECS}s)"
+echo "==> feedback-agent on http://$FEEDBACK_AGENT_ADDR (offline unless GROQ_API_KEY / DASHSCOPE_API_KEY are set; notices in GET /outbox)"
 echo "==> starting predict-api on http://$PREDICT_API_ADDR  (docs: http://$PREDICT_API_ADDR/docs, Ctrl-C stops)"
 "$bin/predict-api"
