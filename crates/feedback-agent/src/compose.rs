@@ -109,7 +109,9 @@ fn host_of(url: &str) -> String {
         .next()
         .unwrap_or_default()
         .to_string();
-    host.strip_prefix("www.").map(str::to_string).unwrap_or(host)
+    host.strip_prefix("www.")
+        .map(str::to_string)
+        .unwrap_or(host)
 }
 
 /// The hosts a message names (links and bare domains): output must not repeat them.
@@ -150,7 +152,11 @@ pub fn validate(
         ));
     }
     for list in [&generated.reasons, &generated.advice] {
-        if list.len() > MAX_ITEMS || list.iter().any(|i| count(i) > MAX_ITEM || i.trim().is_empty()) {
+        if list.len() > MAX_ITEMS
+            || list
+                .iter()
+                .any(|i| count(i) > MAX_ITEM || i.trim().is_empty())
+        {
             return Err(format!(
                 "reasons and advice take at most {MAX_ITEMS} non-empty items of {MAX_ITEM} characters"
             ));
@@ -185,7 +191,12 @@ pub fn validate(
             .and_then(|n| n.parse::<usize>().ok())
             .and_then(|n| n.checked_sub(1))
             .and_then(|n| sources.get(n))
-            .ok_or_else(|| format!("unknown source id {id:?}; use the ids S1..S{}", sources.len()))?;
+            .ok_or_else(|| {
+                format!(
+                    "unknown source id {id:?}; use the ids S1..S{}",
+                    sources.len()
+                )
+            })?;
         let citation = Citation::of(chunk);
         if !citations.contains(&citation) {
             citations.push(citation);
@@ -258,7 +269,9 @@ fn sentences(text: &str, n: usize) -> Vec<String> {
     let mut current = String::new();
     for c in text.chars() {
         current.push(c);
-        if matches!(c, '。' | '！' | '？') || (matches!(c, '.' | '!' | '?') && current.len() > 20) {
+        if matches!(c, '。' | '！' | '？')
+            || (matches!(c, '.' | '!' | '?') && current.trim().len() >= 12)
+        {
             let s = current.trim().to_string();
             if !s.is_empty() {
                 out.push(s);
@@ -320,7 +333,10 @@ pub fn template_notice(lang: Lang, facts: &PredictionFacts, chunks: &[&Chunk]) -
     let mut reasons = Vec::new();
     if !terms.is_empty() {
         reasons.push(match lang {
-            Lang::En => format!("The message contains {}, which weigh towards fraud.", terms.join(", ")),
+            Lang::En => format!(
+                "The message contains {}, which weigh towards fraud.",
+                terms.join(", ")
+            ),
             Lang::Zh => format!("消息中含有{}，这些特征指向诈骗。", terms.join("、")),
         });
     }
@@ -346,8 +362,16 @@ pub fn template_notice(lang: Lang, facts: &PredictionFacts, chunks: &[&Chunk]) -
     Draft {
         subject,
         body,
-        reasons: reasons.into_iter().map(|r| truncate(&r, MAX_ITEM)).take(MAX_ITEMS).collect(),
-        advice: advice.into_iter().map(|a| truncate(&a, MAX_ITEM)).take(MAX_ITEMS).collect(),
+        reasons: reasons
+            .into_iter()
+            .map(|r| truncate(&r, MAX_ITEM))
+            .take(MAX_ITEMS)
+            .collect(),
+        advice: advice
+            .into_iter()
+            .map(|a| truncate(&a, MAX_ITEM))
+            .take(MAX_ITEMS)
+            .collect(),
         citations: chunks.iter().map(|c| Citation::of(c)).collect(),
     }
 }
@@ -373,13 +397,21 @@ pub fn template_answer(
                 "The model scored this message {:.0}% ({} risk){}. ",
                 facts.risk_score * 100.0,
                 facts.risk_level,
-                if terms.is_empty() { String::new() } else { format!("; the terms that drove the score: {}", terms.join(", ")) }
+                if terms.is_empty() {
+                    String::new()
+                } else {
+                    format!("; the terms that drove the score: {}", terms.join(", "))
+                }
             ),
             Lang::Zh => format!(
                 "模型给这条消息的风险分为{:.0}%（{}）{}。",
                 facts.risk_score * 100.0,
                 facts.risk_level,
-                if terms.is_empty() { String::new() } else { format!("，主要依据：{}", terms.join("、")) }
+                if terms.is_empty() {
+                    String::new()
+                } else {
+                    format!("，主要依据：{}", terms.join("、"))
+                }
             ),
         });
     }
@@ -389,7 +421,13 @@ pub fn template_answer(
     });
     let quoted: Vec<String> = chunks
         .iter()
-        .map(|c| format!("{} — {}", c.heading, sentences(&strip_markdown(&c.body), 2).join(" ")))
+        .map(|c| {
+            format!(
+                "{} — {}",
+                c.heading,
+                sentences(&strip_markdown(&c.body), 2).join(" ")
+            )
+        })
         .collect();
     body.push_str(&quoted.join(match lang {
         Lang::En => " | ",
@@ -412,7 +450,11 @@ pub fn template_answer(
 /// Markdown emphasis and quote marks removed, lines joined.
 fn strip_markdown(text: &str) -> String {
     text.lines()
-        .map(|l| l.trim_start_matches(['>', '-', ' ']).replace("**", "").replace('`', ""))
+        .map(|l| {
+            l.trim_start_matches(['>', '-', ' '])
+                .replace("**", "")
+                .replace('`', "")
+        })
         .filter(|l| !l.trim().is_empty())
         .collect::<Vec<_>>()
         .join(" ")
@@ -447,8 +489,20 @@ mod tests {
         let own = vec!["lakeshorebank.example".to_string()];
         let message_hosts = hosts_in("pay at http://parcel-fee.test/x now");
         assert_eq!(message_hosts, ["parcel-fee.test"]);
-        let ok = validate(generated("Check https://www.lakeshorebank.example/help.", &["S1"]), &sources, &own, &message_hosts).unwrap();
-        assert_eq!(ok.citations, [Citation { file: "en/cases.md".into(), heading: "Parcel fee".into() }]);
+        let ok = validate(
+            generated("Check https://www.lakeshorebank.example/help.", &["S1"]),
+            &sources,
+            &own,
+            &message_hosts,
+        )
+        .unwrap();
+        assert_eq!(
+            ok.citations,
+            [Citation {
+                file: "en/cases.md".into(),
+                heading: "Parcel fee".into()
+            }]
+        );
         for (body, cites) in [
             ("Pay at https://evil.example/pay", &["S1"][..]),
             ("Go to parcel-fee.test to pay", &["S1"]),
@@ -456,7 +510,10 @@ mod tests {
             ("Fine.", &[]),
             ("", &["S1"]),
         ] {
-            assert!(validate(generated(body, cites), &sources, &own, &message_hosts).is_err(), "{body} {cites:?}");
+            assert!(
+                validate(generated(body, cites), &sources, &own, &message_hosts).is_err(),
+                "{body} {cites:?}"
+            );
         }
         let long = "x".repeat(MAX_BODY + 1);
         assert!(validate(generated(&long, &["S1"]), &sources, &own, &message_hosts).is_err());
@@ -480,7 +537,11 @@ mod tests {
         let zh = template_notice(Lang::Zh, &facts, &refs);
         assert!(zh.body.contains("高风险（93%）"), "{}", zh.body);
         let answer = template_answer(Lang::En, "why flagged?", Some(&facts), &refs);
-        assert!(answer.body.starts_with("The model scored this message 93%"), "{}", answer.body);
+        assert!(
+            answer.body.starts_with("The model scored this message 93%"),
+            "{}",
+            answer.body
+        );
         assert_eq!(answer.citations.len(), 1);
     }
 }

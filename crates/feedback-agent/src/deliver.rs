@@ -92,12 +92,32 @@ pub fn mail_text(notice: &StoredNotice) -> String {
             out.push('\n');
         }
     };
-    section(if zh { "可疑之处：" } else { "Why it looks suspicious:" }, &notice.draft.reasons, &mut text);
-    section(if zh { "建议：" } else { "What to do:" }, &notice.draft.advice, &mut text);
-    text.push_str(if zh { "是诈骗，确认：" } else { "Yes, it was a scam: " });
+    section(
+        if zh {
+            "可疑之处："
+        } else {
+            "Why it looks suspicious:"
+        },
+        &notice.draft.reasons,
+        &mut text,
+    );
+    section(
+        if zh { "建议：" } else { "What to do:" },
+        &notice.draft.advice,
+        &mut text,
+    );
+    text.push_str(if zh {
+        "是诈骗，确认："
+    } else {
+        "Yes, it was a scam: "
+    });
     text.push_str(&notice.links.confirm);
     text.push('\n');
-    text.push_str(if zh { "不是诈骗，申诉：" } else { "No, it was genuine: " });
+    text.push_str(if zh {
+        "不是诈骗，申诉："
+    } else {
+        "No, it was genuine: "
+    });
     text.push_str(&notice.links.dispute);
     text.push_str("\n\n");
     let sources: Vec<String> = notice
@@ -131,7 +151,9 @@ impl Delivery {
                 let mut builder = builder
                     .port(settings.smtp_port)
                     .timeout(Some(Duration::from_secs(20)));
-                if let (Some(user), Some(password)) = (&secrets.smtp_username, &secrets.smtp_password) {
+                if let (Some(user), Some(password)) =
+                    (&secrets.smtp_username, &secrets.smtp_password)
+                {
                     builder = builder.credentials(Credentials::new(
                         user.expose().to_string(),
                         password.expose().to_string(),
@@ -162,10 +184,14 @@ impl Delivery {
     pub fn unavailable(&self, channel: Channel, notice_has_email: bool) -> Option<&'static str> {
         match channel {
             Channel::Outbox => None,
-            Channel::Email if self.smtp.is_none() => Some("e-mail delivery is not configured (SMTP_HOST)"),
+            Channel::Email if self.smtp.is_none() => {
+                Some("e-mail delivery is not configured (SMTP_HOST)")
+            }
             Channel::Email if !notice_has_email => Some("e-mail delivery needs contact.email"),
             Channel::Email => None,
-            Channel::Webhook if self.webhook_url.is_none() => Some("webhook delivery is not configured (N8N_WEBHOOK_URL)"),
+            Channel::Webhook if self.webhook_url.is_none() => {
+                Some("webhook delivery is not configured (N8N_WEBHOOK_URL)")
+            }
             Channel::Webhook => None,
         }
     }
@@ -187,21 +213,41 @@ impl Delivery {
                     .await
                     .map_err(|e| e.to_string())
                     .and_then(|r| r.map_err(|e| e.to_string()))
-                    .map(|path| ("stored", path.file_name().unwrap_or_default().to_string_lossy().into_owned()))
+                    .map(|path| {
+                        (
+                            "stored",
+                            path.file_name()
+                                .unwrap_or_default()
+                                .to_string_lossy()
+                                .into_owned(),
+                        )
+                    })
             }
             Channel::Email => self.send_mail(notice, text).await,
             Channel::Webhook => self.post_webhook(notice, text).await,
         };
         match result {
-            Ok((status, detail)) => DeliveryResult { channel, status, detail },
+            Ok((status, detail)) => DeliveryResult {
+                channel,
+                status,
+                detail,
+            },
             Err(detail) => {
                 tracing::warn!(channel = channel.as_str(), %detail, "delivery failed");
-                DeliveryResult { channel, status: "failed", detail }
+                DeliveryResult {
+                    channel,
+                    status: "failed",
+                    detail,
+                }
             }
         }
     }
 
-    async fn send_mail(&self, notice: &StoredNotice, text: String) -> Result<(&'static str, String), String> {
+    async fn send_mail(
+        &self,
+        notice: &StoredNotice,
+        text: String,
+    ) -> Result<(&'static str, String), String> {
         let (Some(smtp), Some(from)) = (&self.smtp, &self.from) else {
             return Err("e-mail delivery is not configured".into());
         };
@@ -224,7 +270,11 @@ impl Delivery {
         Ok(("sent", format!("SMTP {}", response.code())))
     }
 
-    async fn post_webhook(&self, notice: &StoredNotice, text: String) -> Result<(&'static str, String), String> {
+    async fn post_webhook(
+        &self,
+        notice: &StoredNotice,
+        text: String,
+    ) -> Result<(&'static str, String), String> {
         let url = self.webhook_url.as_deref().ok_or("no webhook configured")?;
         let response = self
             .http

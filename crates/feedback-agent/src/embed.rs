@@ -92,7 +92,9 @@ fn parse_embeddings(answer: &Value, expected: usize) -> Result<Vec<Vec<f32>>, Ex
         endpoint: "embeddings",
         detail: detail.to_string(),
     };
-    let data = answer["data"].as_array().ok_or_else(|| protocol("no data array"))?;
+    let data = answer["data"]
+        .as_array()
+        .ok_or_else(|| protocol("no data array"))?;
     if data.len() != expected {
         return Err(protocol("a vector count other than the inputs'"));
     }

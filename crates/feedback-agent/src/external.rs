@@ -89,7 +89,7 @@ impl Endpoint {
         body: &Value,
     ) -> Result<Value, ExternalError> {
         let url = format!("{}{path}", self.base_url.trim_end_matches('/'));
-        let mut last = String::new();
+        let mut last;
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -101,7 +101,8 @@ impl Endpoint {
                 .json(body)
                 .send()
                 .await;
-            let outcome = match sent {
+            // A retryable failure and the delay the endpoint asked for; anything else returns.
+            let (failure, asked): (String, Option<Duration>) = match sent {
                 Ok(response) => {
                     let status = response.status();
                     if status.is_success() {
@@ -110,11 +111,13 @@ impl Endpoint {
                                 metrics.observe_external(self.name, started.elapsed(), None);
                                 return Ok(value);
                             }
-                            Err(e) => Err((format!("reading the answer: {}", e.without_url()), None)),
+                            Err(e) => (format!("reading the answer: {}", e.without_url()), None),
                         }
                     } else if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
-                        let wait = retry_after(response.headers());
-                        Err((format!("status {}", status.as_u16()), wait))
+                        (
+                            format!("status {}", status.as_u16()),
+                            retry_after(response.headers()),
+                        )
                     } else {
                         metrics.observe_external(self.name, started.elapsed(), Some("refused"));
                         return Err(ExternalError::Refused {
@@ -125,10 +128,9 @@ impl Endpoint {
                 }
                 // `without_url` keeps query strings out of logs; the key is in a header, never
                 // in the URL or the error.
-                Err(e) if e.is_timeout() => Err(("timed out".to_string(), None)),
-                Err(e) => Err((format!("request failed: {}", e.without_url()), None)),
+                Err(e) if e.is_timeout() => ("timed out".to_string(), None),
+                Err(e) => (format!("request failed: {}", e.without_url()), None),
             };
-            let Err((failure, asked)) = outcome;
             metrics.observe_external(self.name, started.elapsed(), Some("retryable"));
             last = failure;
             if attempt > self.retries {
@@ -180,7 +182,10 @@ mod tests {
         let mut headers = reqwest::header::HeaderMap::new();
         headers.insert(RETRY_AFTER, "2".parse().unwrap());
         assert_eq!(retry_after(&headers), Some(Duration::from_secs(2)));
-        headers.insert(RETRY_AFTER, "Wed, 21 Oct 2015 07:28:00 GMT".parse().unwrap());
+        headers.insert(
+            RETRY_AFTER,
+            "Wed, 21 Oct 2015 07:28:00 GMT".parse().unwrap(),
+        );
         assert_eq!(retry_after(&headers), Some(Duration::ZERO));
         headers.insert(RETRY_AFTER, "soon".parse().unwrap());
         assert_eq!(retry_after(&headers), None);

@@ -99,8 +99,7 @@ pub fn load(dir: &Path) -> Result<Vec<Chunk>, KbError> {
             let path = entry.path();
             if path.is_dir() {
                 stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "md") && path != dir.join("README.md")
-            {
+            } else if path.extension().is_some_and(|e| e == "md") && path != dir.join("README.md") {
                 files.push(path);
             }
         }
@@ -193,7 +192,9 @@ mod tests {
                 ("Sub", "More."),
             ]
         );
-        assert!(chunks.iter().all(|c| c.file == "en/policy.md" && c.lang == Lang::En));
+        assert!(chunks
+            .iter()
+            .all(|c| c.file == "en/policy.md" && c.lang == Lang::En));
         assert_eq!(chunks[2].title, "Policy");
     }
 

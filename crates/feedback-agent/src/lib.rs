@@ -99,7 +99,9 @@ impl Application {
     pub async fn build(settings: Settings, secrets: Secrets) -> anyhow::Result<Application> {
         let addr = settings.addr;
         let state = Arc::new(AppState::new(settings, secrets).await?);
-        let server = Server::bind(addr).await?.idle_timeout(limits().idle_timeout);
+        let server = Server::bind(addr)
+            .await?
+            .idle_timeout(limits().idle_timeout);
         Ok(Application { server, state })
     }
 

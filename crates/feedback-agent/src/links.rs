@@ -104,15 +104,19 @@ impl LinkSigner {
     /// The claims of a token we signed that has not expired at `now`.
     pub fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<LinkClaims, TokenError> {
         let (payload, signature) = token.split_once('.').ok_or(TokenError::Forged)?;
-        let payload = URL_SAFE_NO_PAD.decode(payload).map_err(|_| TokenError::Forged)?;
+        let payload = URL_SAFE_NO_PAD
+            .decode(payload)
+            .map_err(|_| TokenError::Forged)?;
         let signature = URL_SAFE_NO_PAD
             .decode(signature)
             .map_err(|_| TokenError::Forged)?;
         let mut mac = self.mac();
         mac.update(&payload);
         // Constant-time comparison.
-        mac.verify_slice(&signature).map_err(|_| TokenError::Forged)?;
-        let claims: LinkClaims = serde_json::from_slice(&payload).map_err(|_| TokenError::Forged)?;
+        mac.verify_slice(&signature)
+            .map_err(|_| TokenError::Forged)?;
+        let claims: LinkClaims =
+            serde_json::from_slice(&payload).map_err(|_| TokenError::Forged)?;
         if claims.expires <= now.timestamp() {
             return Err(TokenError::Expired);
         }

@@ -8,6 +8,10 @@ async fn main() -> anyhow::Result<()> {
     fraudloop_telemetry::init("info");
     let app = Application::build(settings, secrets).await?;
     tracing::info!(port = app.port(), "feedback-agent listening");
-    println!("feedback-agent listening on http://127.0.0.1:{}", app.port());
-    app.run_until_stopped(fraudloop_http::shutdown_signal()).await
+    println!(
+        "feedback-agent listening on http://127.0.0.1:{}",
+        app.port()
+    );
+    app.run_until_stopped(fraudloop_http::shutdown_signal())
+        .await
 }

@@ -28,7 +28,9 @@ impl Metrics {
         let registry = Registry::new();
         let counter = |name: &str, help: &str, labels: &[&str]| {
             let c = IntCounterVec::new(Opts::new(name, help), labels).expect("valid metric");
-            registry.register(Box::new(c.clone())).expect("unique metric");
+            registry
+                .register(Box::new(c.clone()))
+                .expect("unique metric");
             c
         };
         let notices = counter(
@@ -63,8 +65,11 @@ impl Metrics {
         registry
             .register(Box::new(external_latency.clone()))
             .expect("unique metric");
-        let kb_chunks = IntGauge::new("fraudloop_agent_kb_chunks", "Chunks in the knowledge-base index")
-            .expect("valid metric");
+        let kb_chunks = IntGauge::new(
+            "fraudloop_agent_kb_chunks",
+            "Chunks in the knowledge-base index",
+        )
+        .expect("valid metric");
         registry
             .register(Box::new(kb_chunks.clone()))
             .expect("unique metric");
@@ -87,13 +92,17 @@ impl Metrics {
             .with_label_values(&[endpoint])
             .observe(took.as_secs_f64());
         if let Some(kind) = error {
-            self.external_errors.with_label_values(&[endpoint, kind]).inc();
+            self.external_errors
+                .with_label_values(&[endpoint, kind])
+                .inc();
         }
     }
 
     /// A call that ended without a usable answer (after retries, or invalid output).
     pub fn external_failed(&self, endpoint: &str, kind: &str) {
-        self.external_errors.with_label_values(&[endpoint, kind]).inc();
+        self.external_errors
+            .with_label_values(&[endpoint, kind])
+            .inc();
     }
 
     /// A retrieval.
@@ -103,7 +112,9 @@ impl Metrics {
 
     /// A notice written and delivered (or not).
     pub fn notice(&self, path: &str, channel: &str, delivery: &str) {
-        self.notices.with_label_values(&[path, channel, delivery]).inc();
+        self.notices
+            .with_label_values(&[path, channel, delivery])
+            .inc();
     }
 
     /// An answer recorded.

@@ -10,8 +10,7 @@ static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
         .expect("valid regex")
 });
 /// Resident ID numbers: 17 digits and a check character.
-static CN_ID: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\d{17}[\dXx]").expect("valid regex"));
+static CN_ID: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\d{17}[\dXx]").expect("valid regex"));
 /// IBAN-style account numbers.
 static IBAN: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"[A-Z]{2}\d{2}[A-Z0-9]{11,30}").expect("valid regex"));
@@ -64,7 +63,15 @@ mod tests {
         ] {
             assert!(!out.contains(leaked), "{leaked} in {out}");
         }
-        for kept in ["[phone]", "[email]", "[card]", "[id]", "[account]", "账号", "手机"] {
+        for kept in [
+            "[phone]",
+            "[email]",
+            "[card]",
+            "[id]",
+            "[account]",
+            "账号",
+            "手机",
+        ] {
             assert!(out.contains(kept), "{kept} missing in {out}");
         }
     }

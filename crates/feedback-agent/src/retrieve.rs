@@ -89,12 +89,11 @@ impl KbIndex {
             .enumerate()
             .map(|(i, c)| bm25::Document::new(i as u32, c.indexed_text()))
             .collect();
-        let lexical =
-            SearchEngineBuilder::<u32, u32, KbTokenizer>::with_tokenizer_and_documents(
-                KbTokenizer::default(),
-                documents,
-            )
-            .build();
+        let lexical = SearchEngineBuilder::<u32, u32, KbTokenizer>::with_tokenizer_and_documents(
+            KbTokenizer::default(),
+            documents,
+        )
+        .build();
         KbIndex {
             chunks,
             lexical,
@@ -209,6 +208,8 @@ mod tests {
         let index = index().with_dense(vectors);
         let hits = index.hybrid("was it a scam", &[0.0, 1.0], Lang::En, 2);
         assert_eq!(index.chunks()[hits[0].chunk].heading, "Lottery");
-        assert!(hits.iter().all(|h| index.chunks()[h.chunk].lang == Lang::En));
+        assert!(hits
+            .iter()
+            .all(|h| index.chunks()[h.chunk].lang == Lang::En));
     }
 }

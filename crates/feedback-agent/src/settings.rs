@@ -84,10 +84,6 @@ pub struct Settings {
     pub smtp_from: String,
     /// n8n (or any) webhook that delivers notices (`N8N_WEBHOOK_URL`).
     pub webhook_url: Option<String>,
-    /// Auto mode: notify by itself at this risk or above (none: off).
-    pub auto_threshold: Option<f64>,
-    /// Seconds between auto-mode passes over new predictions.
-    pub auto_interval_secs: u64,
     /// Notices one contact may receive per hour.
     pub max_notices_per_contact_per_hour: u32,
 }
@@ -116,8 +112,6 @@ impl Default for Settings {
             smtp_tls: "starttls".into(),
             smtp_from: "Lakeshore Bank Fraud Team <fraud-alerts@lakeshorebank.example>".into(),
             webhook_url: None,
-            auto_threshold: None,
-            auto_interval_secs: 10,
             max_notices_per_contact_per_hour: 3,
         }
     }

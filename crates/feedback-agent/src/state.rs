@@ -104,7 +104,10 @@ impl ContactLimiter {
     /// Takes one notice from the contact's hourly allowance; false when none is left.
     pub fn try_take(&mut self, contact: &str, per_hour: u32, now: DateTime<Utc>) -> bool {
         let sent = self.sent.entry(contact.to_ascii_lowercase()).or_default();
-        while sent.front().is_some_and(|t| now - *t >= chrono::Duration::hours(1)) {
+        while sent
+            .front()
+            .is_some_and(|t| now - *t >= chrono::Duration::hours(1))
+        {
             sent.pop_front();
         }
         if sent.len() as u32 >= per_hour {
@@ -173,14 +176,15 @@ impl AppState {
             .connect_timeout(std::time::Duration::from_secs(5))
             .build()?;
         let store = AgentStore::new(settings.agent_dir());
-        let endpoint = |name: &'static str, base_url: &str, key: &crate::settings::Secret| Endpoint {
-            name,
-            base_url: base_url.to_string(),
-            key: key.clone(),
-            timeout: settings.llm_timeout(),
-            retries: settings.llm_retries,
-            max_wait: std::time::Duration::from_millis(settings.llm_max_wait_ms),
-        };
+        let endpoint =
+            |name: &'static str, base_url: &str, key: &crate::settings::Secret| Endpoint {
+                name,
+                base_url: base_url.to_string(),
+                key: key.clone(),
+                timeout: settings.llm_timeout(),
+                retries: settings.llm_retries,
+                max_wait: std::time::Duration::from_millis(settings.llm_max_wait_ms),
+            };
         let embedder = secrets.embeddings_key.as_ref().map(|key| Embedder {
             endpoint: endpoint("embeddings", &settings.embeddings_base_url, key),
             model: settings.embeddings_model.clone(),
@@ -195,7 +199,9 @@ impl AppState {
             Some(secret) => LinkSigner::new(secret.expose().as_bytes()),
             None => {
                 tracing::warn!("AGENT_LINK_SECRET is not set: links are signed with a random key and stop working when the agent restarts");
-                let key: Vec<u8> = (0..4).flat_map(|_| uuid::Uuid::new_v4().into_bytes()).collect();
+                let key: Vec<u8> = (0..4)
+                    .flat_map(|_| uuid::Uuid::now_v7().into_bytes())
+                    .collect();
                 LinkSigner::new(&key)
             }
         };
@@ -250,7 +256,10 @@ impl AppState {
         let mut dense_note = None;
         let index = match &self.embedder {
             Some(embedder) if !index.chunks().is_empty() => {
-                match embedder.embed(&self.http, &self.metrics, &index.dense_texts()).await {
+                match embedder
+                    .embed(&self.http, &self.metrics, &index.dense_texts())
+                    .await
+                {
                     Ok((vectors, fetched)) => {
                         tracing::info!(chunks = vectors.len(), fetched, "knowledge base embedded");
                         index.with_dense(vectors)
@@ -277,7 +286,11 @@ impl AppState {
         let state = self.index();
         let k = self.settings.top_k;
         let (hits, path, note) = match &self.embedder {
-            None => (state.index.lexical(query, lang, k), RetrievalPath::Lexical, None),
+            None => (
+                state.index.lexical(query, lang, k),
+                RetrievalPath::Lexical,
+                None,
+            ),
             Some(_) if !state.index.has_dense() => (
                 state.index.lexical(query, lang, k),
                 RetrievalPath::LexicalFallback,
@@ -285,7 +298,10 @@ impl AppState {
             ),
             Some(embedder) => {
                 // The question may quote the message: redacted before it leaves.
-                match embedder.embed(&self.http, &self.metrics, &[redact(query)]).await {
+                match embedder
+                    .embed(&self.http, &self.metrics, &[redact(query)])
+                    .await
+                {
                     Ok((vectors, _)) => (
                         state.index.hybrid(query, &vectors[0], lang, k),
                         RetrievalPath::Hybrid,
@@ -296,7 +312,10 @@ impl AppState {
                         (
                             state.index.lexical(query, lang, k),
                             RetrievalPath::LexicalFallback,
-                            Some(format!("the embeddings endpoint failed ({}); lexical retrieval answered", e.kind())),
+                            Some(format!(
+                                "the embeddings endpoint failed ({}); lexical retrieval answered",
+                                e.kind()
+                            )),
                         )
                     }
                 }
@@ -318,7 +337,14 @@ impl AppState {
         let fallback_reason = match &self.chat {
             None => None,
             Some(chat) => match chat
-                .draft(&self.http, &self.metrics, &task, lang, chunks, &self.own_hosts)
+                .draft(
+                    &self.http,
+                    &self.metrics,
+                    &task,
+                    lang,
+                    chunks,
+                    &self.own_hosts,
+                )
                 .await
             {
                 Ok(draft) => {

@@ -98,10 +98,11 @@ pub struct StoreError {
     detail: String,
 }
 
-fn err(action: &'static str, path: &Path) -> impl FnOnce(String) -> StoreError + '_ {
+fn err(action: &'static str, path: &Path) -> impl FnOnce(String) -> StoreError {
+    let path = path.to_path_buf();
     move |detail| StoreError {
         action,
-        path: path.to_path_buf(),
+        path,
         detail,
     }
 }
@@ -150,7 +151,8 @@ impl AgentStore {
         Self::ensure(&dir)?;
         let path = dir.join(format!("{}.json", notice.notice_id));
         let bytes = serde_json::to_vec_pretty(notice).expect("notices serialise");
-        fraudloop_fs::write_atomically(&path, &bytes).map_err(|e| err("write", &path)(e.to_string()))
+        fraudloop_fs::write_atomically(&path, &bytes)
+            .map_err(|e| err("write", &path)(e.to_string()))
     }
 
     /// A stored notice.
@@ -188,7 +190,8 @@ impl AgentStore {
         Self::ensure(&self.dir)?;
         let path = self.answers_file();
         let line = serde_json::to_string(answer).expect("answers serialise");
-        fraudloop_fs::append_line_synced(&path, &line).map_err(|e| err("append", &path)(e.to_string()))
+        fraudloop_fs::append_line_synced(&path, &line)
+            .map_err(|e| err("append", &path)(e.to_string()))
     }
 
     /// Writes an outbox entry.
@@ -201,7 +204,8 @@ impl AgentStore {
             entry.notice_id
         ));
         let bytes = serde_json::to_vec_pretty(entry).expect("entries serialise");
-        fraudloop_fs::write_new_synced(&path, &bytes).map_err(|e| err("write", &path)(e.to_string()))?;
+        fraudloop_fs::write_new_synced(&path, &bytes)
+            .map_err(|e| err("write", &path)(e.to_string()))?;
         Ok(path)
     }
 

@@ -66,10 +66,14 @@ impl PredictApi {
     async fn read<T: serde::de::DeserializeOwned>(
         response: Result<reqwest::Response, reqwest::Error>,
     ) -> Result<T, UpstreamError> {
-        let response = response.map_err(|e| UpstreamError::Unavailable(e.without_url().to_string()))?;
+        let response =
+            response.map_err(|e| UpstreamError::Unavailable(e.without_url().to_string()))?;
         let status = response.status();
         if status.is_server_error() {
-            return Err(UpstreamError::Unavailable(format!("status {}", status.as_u16())));
+            return Err(UpstreamError::Unavailable(format!(
+                "status {}",
+                status.as_u16()
+            )));
         }
         if status.is_client_error() {
             let body: serde_json::Value = response.json().await.unwrap_or_default();
@@ -83,10 +87,9 @@ impl PredictApi {
                     .to_string(),
             ));
         }
-        response
-            .json()
-            .await
-            .map_err(|e| UpstreamError::Unavailable(format!("unreadable answer: {}", e.without_url())))
+        response.json().await.map_err(|e| {
+            UpstreamError::Unavailable(format!("unreadable answer: {}", e.without_url()))
+        })
     }
 
     /// `GET /predictions/{id}`.
@@ -101,7 +104,11 @@ impl PredictApi {
     }
 
     /// `POST /predict`.
-    pub async fn predict(&self, text: &str, channel: Option<&str>) -> Result<Prediction, UpstreamError> {
+    pub async fn predict(
+        &self,
+        text: &str,
+        channel: Option<&str>,
+    ) -> Result<Prediction, UpstreamError> {
         let mut body = json!({"text": text});
         if let Some(channel) = channel {
             body["channel"] = json!(channel);

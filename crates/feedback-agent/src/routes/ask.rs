@@ -35,7 +35,10 @@ pub async fn ask(
     ApiJson(request): ApiJson<AskRequest>,
 ) -> Result<Json<Value>, ApiError> {
     if !text_model::has_visible_text(&request.question) {
-        return Err(ApiError::invalid(ErrorCode::EmptyText, "question has no visible character"));
+        return Err(ApiError::invalid(
+            ErrorCode::EmptyText,
+            "question has no visible character",
+        ));
     }
     if request.question.chars().count() > MAX_QUESTION_CHARS {
         return Err(ApiError::invalid(

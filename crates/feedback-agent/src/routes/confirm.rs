@@ -66,7 +66,10 @@ async fn check(state: &AppState, token: &str) -> Result<(LinkClaims, StoredNotic
 }
 
 /// `GET /confirm?token=…`: the page; records nothing.
-pub async fn show(State(state): State<Arc<AppState>>, Query(query): Query<ConfirmQuery>) -> Response {
+pub async fn show(
+    State(state): State<Arc<AppState>>,
+    Query(query): Query<ConfirmQuery>,
+) -> Response {
     let token = query.token.unwrap_or_default();
     let (claims, notice) = match check(&state, &token).await {
         Ok(found) => found,
@@ -81,7 +84,10 @@ pub async fn show(State(state): State<Arc<AppState>>, Query(query): Query<Confir
     {
         return refused(lang, Refusal::Used);
     }
-    let action = format!("{}/confirm", state.settings.public_url.trim_end_matches('/'));
+    let action = format!(
+        "{}/confirm",
+        state.settings.public_url.trim_end_matches('/')
+    );
     Html(pages::confirm_page(&notice, &token, claims.answer, &action)).into_response()
 }
 

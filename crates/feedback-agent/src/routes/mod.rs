@@ -57,7 +57,10 @@ pub fn validate_text(text: &str) -> Result<(), ApiError> {
 
 /// A prediction id as predict-api hands them out, checked before it is sent anywhere.
 pub fn validate_prediction_id(id: &str) -> Result<(), ApiError> {
-    if id.is_empty() || id.len() > 128 || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+    if id.is_empty()
+        || id.len() > 128
+        || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    {
         return Err(ApiError::new(
             StatusCode::NOT_FOUND,
             ErrorCode::UnknownPrediction,

@@ -46,14 +46,21 @@ fn check_contact(contact: &Contact) -> Result<(), ApiError> {
             ));
         }
     }
-    if contact.name.as_ref().is_some_and(|n| n.chars().count() > 200) {
+    if contact
+        .name
+        .as_ref()
+        .is_some_and(|n| n.chars().count() > 200)
+    {
         return Err(ApiError::invalid(
             ErrorCode::InvalidRequest,
             "contact.name is limited to 200 characters",
         ));
     }
     if contact.locale.as_ref().is_some_and(|l| l.len() > 35) {
-        return Err(ApiError::invalid(ErrorCode::InvalidRequest, "contact.locale is too long"));
+        return Err(ApiError::invalid(
+            ErrorCode::InvalidRequest,
+            "contact.locale is too long",
+        ));
     }
     Ok(())
 }
@@ -84,7 +91,11 @@ pub async fn prediction_for(
         }
         (None, Some(text)) => {
             validate_text(&text)?;
-            state.predict.predict(&text, None).await.map_err(upstream_error)
+            state
+                .predict
+                .predict(&text, None)
+                .await
+                .map_err(upstream_error)
         }
     }
 }
@@ -101,7 +112,10 @@ pub async fn notify(
         .clone()
         .unwrap_or_else(|| state.settings.default_channel.clone());
     let channel = Channel::parse(&channel_name).ok_or_else(|| {
-        ApiError::invalid(ErrorCode::InvalidRequest, "channel must be outbox, email or webhook")
+        ApiError::invalid(
+            ErrorCode::InvalidRequest,
+            "channel must be outbox, email or webhook",
+        )
     })?;
     if let Some(why) = state
         .delivery
@@ -126,9 +140,11 @@ pub async fn notify(
     }
     let notice = write_notice(&state, &prediction, request.contact, channel).await?;
     let delivery = state.delivery.deliver(channel, &notice.stored).await;
-    state
-        .metrics
-        .notice(notice.stored.path.as_str(), channel.as_str(), delivery.status);
+    state.metrics.notice(
+        notice.stored.path.as_str(),
+        channel.as_str(),
+        delivery.status,
+    );
     Ok((
         StatusCode::CREATED,
         Json(json!({

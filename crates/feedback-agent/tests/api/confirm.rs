@@ -32,10 +32,15 @@ async fn the_label_is_stored_once_and_only_by_the_pages_post() {
     assert_eq!(notice["delivery"]["status"], "stored");
     let citations = notice["notice"]["citations"].as_array().unwrap();
     assert!(!citations.is_empty(), "{notice}");
-    assert!(citations.iter().all(|c| c["file"].as_str().unwrap().starts_with("en/")));
+    assert!(citations
+        .iter()
+        .all(|c| c["file"].as_str().unwrap().starts_with("en/")));
     let confirm = notice["links"]["confirm"].as_str().unwrap();
     let dispute = notice["links"]["dispute"].as_str().unwrap();
-    assert!(confirm.starts_with(&format!("{PUBLIC_URL}/confirm?token=")), "{confirm}");
+    assert!(
+        confirm.starts_with(&format!("{PUBLIC_URL}/confirm?token=")),
+        "{confirm}"
+    );
     assert_ne!(confirm, dispute);
     let prediction_id = notice["prediction_id"].as_str().unwrap().to_string();
 
@@ -56,16 +61,25 @@ async fn the_label_is_stored_once_and_only_by_the_pages_post() {
     assert_eq!(entry["notice_id"], notice["notice_id"]);
     assert_eq!(entry["to"], "jane@mail.example");
     let text = entry["text"].as_str().unwrap();
-    assert!(text.contains(confirm) && text.contains(dispute) && text.starts_with("Dear Jane"), "{text}");
+    assert!(
+        text.contains(confirm) && text.contains(dispute) && text.starts_with("Dear Jane"),
+        "{text}"
+    );
 
     // A mail scanner opens both links, twice: pages, nothing stored.
     for link in [confirm, dispute, confirm] {
         let page = agent.client.get(agent.local(link)).send().await.unwrap();
         assert_eq!(page.status(), 200);
         let html = page.text().await.unwrap();
-        assert!(html.contains("Was this message a scam?") && html.contains("method=\"post\""), "{html}");
+        assert!(
+            html.contains("Was this message a scam?") && html.contains("method=\"post\""),
+            "{html}"
+        );
         assert!(html.contains("value=\"confirm\"") && html.contains("value=\"dispute\""));
-        assert!(html.contains("secure-bank-verify.top"), "the message is shown");
+        assert!(
+            html.contains("secure-bank-verify.top"),
+            "the message is shown"
+        );
     }
     assert!(predict.feedback().is_empty(), "a GET stored feedback");
 
@@ -87,7 +101,10 @@ async fn the_label_is_stored_once_and_only_by_the_pages_post() {
     assert!(again.text().await.unwrap().contains("Thank you"));
     // Another answer, or the other link, once used: refused.
     assert_eq!(agent.answer(&token, "dispute").await.status(), 403);
-    assert_eq!(agent.answer(&token_of(dispute), "dispute").await.status(), 403);
+    assert_eq!(
+        agent.answer(&token_of(dispute), "dispute").await.status(),
+        403
+    );
     let used = agent.client.get(agent.local(confirm)).send().await.unwrap();
     assert_eq!(used.status(), 403);
     assert!(used.text().await.unwrap().contains("already been used"));
@@ -132,8 +149,16 @@ async fn forged_expired_and_unknown_tokens_are_refused_and_store_nothing() {
     let last = if flipped.ends_with('A') { "B" } else { "A" };
     flipped.replace_range(flipped.len() - 1.., last);
     let cases = [
-        ("forged with another key", theirs.sign(&claims(now + 3600)), "not valid"),
-        ("altered signature", format!("{payload}.{flipped}"), "not valid"),
+        (
+            "forged with another key",
+            theirs.sign(&claims(now + 3600)),
+            "not valid",
+        ),
+        (
+            "altered signature",
+            format!("{payload}.{flipped}"),
+            "not valid",
+        ),
         ("garbage", "not-a-token".to_string(), "not valid"),
         ("empty", String::new(), "not valid"),
         ("expired", ours.sign(&claims(now - 1)), "expired"),
@@ -171,10 +196,18 @@ async fn forged_expired_and_unknown_tokens_are_refused_and_store_nothing() {
     assert!(predict.feedback().is_empty());
 
     // The real token still works, in the recipient's language.
-    let page = agent.client.get(format!("{}/confirm?token={real}", agent.url)).send().await.unwrap();
+    let page = agent
+        .client
+        .get(format!("{}/confirm?token={real}", agent.url))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
-    assert!(html.contains("这条消息是诈骗吗") && html.contains("lang=\"zh-CN\""), "{html}");
+    assert!(
+        html.contains("这条消息是诈骗吗") && html.contains("lang=\"zh-CN\""),
+        "{html}"
+    );
     let thanks = agent.answer(&real, "dispute").await;
     assert_eq!(thanks.status(), 200);
     assert!(thanks.text().await.unwrap().contains("感谢"));
@@ -187,7 +220,8 @@ async fn forged_expired_and_unknown_tokens_are_refused_and_store_nothing() {
 async fn the_message_is_escaped_on_the_page() {
     let predict = spawn_predict_api().await;
     let agent = spawn_agent(&predict.url, None, |_, _| {}).await;
-    let text = "<script>alert('x')</script> Your account is locked, verify at http://bank-secure.top";
+    let text =
+        "<script>alert('x')</script> Your account is locked, verify at http://bank-secure.top";
     let notice = json_with_status(agent.post("/notify", &json!({"text": text})).await, 201).await;
     let page = agent
         .client
@@ -203,19 +237,50 @@ async fn the_message_is_escaped_on_the_page() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_requests_get_the_error_shape() {
     let predict = spawn_predict_api().await;
-    let agent = spawn_agent(&predict.url, None, |s, _| s.max_notices_per_contact_per_hour = 2).await;
+    let agent = spawn_agent(&predict.url, None, |s, _| {
+        s.max_notices_per_contact_per_hour = 2
+    })
+    .await;
     for (body, status, code) in [
         (json!({"contact": {}}), 422, "missing_target"),
-        (json!({"text": "a", "prediction_id": "b"}), 422, "conflicting_target"),
+        (
+            json!({"text": "a", "prediction_id": "b"}),
+            422,
+            "conflicting_target",
+        ),
         (json!({"text": "   "}), 422, "empty_text"),
         (json!({"text": "x".repeat(20_001)}), 422, "text_too_long"),
-        (json!({"text": "hi", "channel": "pigeon"}), 422, "invalid_request"),
-        (json!({"text": "hi", "channel": "email", "contact": {"email": "a@b.example"}}), 422, "invalid_request"),
-        (json!({"text": "hi", "channel": "webhook"}), 422, "invalid_request"),
-        (json!({"text": "hi", "contact": {"email": "not an address"}}), 422, "invalid_request"),
+        (
+            json!({"text": "hi", "channel": "pigeon"}),
+            422,
+            "invalid_request",
+        ),
+        (
+            json!({"text": "hi", "channel": "email", "contact": {"email": "a@b.example"}}),
+            422,
+            "invalid_request",
+        ),
+        (
+            json!({"text": "hi", "channel": "webhook"}),
+            422,
+            "invalid_request",
+        ),
+        (
+            json!({"text": "hi", "contact": {"email": "not an address"}}),
+            422,
+            "invalid_request",
+        ),
         (json!({"text": "hi", "extra": 1}), 422, "invalid_request"),
-        (json!({"prediction_id": "0190a0a0-0000-7000-8000-000000000000"}), 404, "unknown_prediction"),
-        (json!({"prediction_id": "../../etc/passwd"}), 404, "unknown_prediction"),
+        (
+            json!({"prediction_id": "0190a0a0-0000-7000-8000-000000000000"}),
+            404,
+            "unknown_prediction",
+        ),
+        (
+            json!({"prediction_id": "../../etc/passwd"}),
+            404,
+            "unknown_prediction",
+        ),
     ] {
         assert_error(agent.post("/notify", &body).await, status, code).await;
     }
@@ -238,6 +303,11 @@ async fn bad_requests_get_the_error_shape() {
 
     // predict-api gone: 503, nothing else.
     let orphan = spawn_agent("http://127.0.0.1:9", None, |_, _| {}).await;
-    assert_error(orphan.post("/notify", &json!({"text": SCAM_TEXT})).await, 503, "upstream_unavailable").await;
+    assert_error(
+        orphan.post("/notify", &json!({"text": SCAM_TEXT})).await,
+        503,
+        "upstream_unavailable",
+    )
+    .await;
     assert_error(agent.get("/nope").await, 404, "not_found").await;
 }

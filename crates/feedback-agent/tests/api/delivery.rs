@@ -45,7 +45,10 @@ async fn a_notice_is_mailed_and_its_link_works() {
     // The mailed link leads to the page, and the page's POST records.
     let page = agent.client.get(agent.local(confirm)).send().await.unwrap();
     assert_eq!(page.status(), 200);
-    assert_eq!(agent.answer(&token_of(confirm), "confirm").await.status(), 200);
+    assert_eq!(
+        agent.answer(&token_of(confirm), "confirm").await.status(),
+        200
+    );
     assert_eq!(predict.feedback().len(), 1);
 }
 
@@ -79,5 +82,8 @@ async fn a_notice_goes_to_the_webhook() {
     assert_eq!(got.len(), 1);
     assert_eq!(got[0]["to"], "a@mail.example");
     assert_eq!(got[0]["links"], notice["links"]);
-    assert!(got[0]["text"].as_str().unwrap().contains(notice["links"]["dispute"].as_str().unwrap()));
+    assert!(got[0]["text"]
+        .as_str()
+        .unwrap()
+        .contains(notice["links"]["dispute"].as_str().unwrap()));
 }

@@ -81,7 +81,9 @@ pub fn embed_text(text: &str) -> Vec<f32> {
     let mut word = String::new();
     let mut bump = |w: &str| {
         if w.chars().count() > 2 || w.chars().any(|c| c as u32 > 0x2E80) {
-            let h = w.bytes().fold(0xcbf29ce484222325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100000001b3));
+            let h = w.bytes().fold(0xcbf29ce484222325u64, |h, b| {
+                (h ^ b as u64).wrapping_mul(0x100000001b3)
+            });
             v[(h % 64) as usize] += 1.0;
         }
     };
@@ -101,7 +103,11 @@ pub fn embed_text(text: &str) -> Vec<f32> {
     v
 }
 
-async fn chat(State(inner): State<Arc<Inner>>, headers: HeaderMap, Json(body): Json<Value>) -> Response {
+async fn chat(
+    State(inner): State<Arc<Inner>>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> Response {
     record(&inner, "/chat/completions", &headers, &body);
     let next = inner.script.lock().unwrap().pop_front();
     match next {
@@ -127,14 +133,21 @@ async fn chat(State(inner): State<Arc<Inner>>, headers: HeaderMap, Json(body): J
     }
 }
 
-async fn embeddings(State(inner): State<Arc<Inner>>, headers: HeaderMap, Json(body): Json<Value>) -> Response {
+async fn embeddings(
+    State(inner): State<Arc<Inner>>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> Response {
     record(&inner, "/embeddings", &headers, &body);
     if inner.embeddings_fail.load(Ordering::SeqCst) {
         return (StatusCode::INTERNAL_SERVER_ERROR, "scripted").into_response();
     }
     let inputs: Vec<String> = match &body["input"] {
         Value::String(s) => vec![s.clone()],
-        Value::Array(items) => items.iter().map(|i| i.as_str().unwrap_or_default().to_string()).collect(),
+        Value::Array(items) => items
+            .iter()
+            .map(|i| i.as_str().unwrap_or_default().to_string())
+            .collect(),
         _ => return (StatusCode::BAD_REQUEST, "input").into_response(),
     };
     if inputs.len() > 10 {
@@ -193,7 +206,10 @@ impl FakeOpenAi {
 
     /// Requests to one path.
     pub fn received_at(&self, path: &str) -> Vec<Received> {
-        self.received().into_iter().filter(|r| r.path == path).collect()
+        self.received()
+            .into_iter()
+            .filter(|r| r.path == path)
+            .collect()
     }
 
     /// Forgets what was received.

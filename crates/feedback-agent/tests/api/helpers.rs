@@ -10,7 +10,9 @@ use feedback_agent::settings::Secret;
 use feedback_agent::{Application, Secrets, Settings};
 use fraudloop_config::AdminToken;
 use serde_json::Value;
-use text_model::{stratified_split, train_cross_validated, Corpus, FraudModel, TfidfConfig, TrainingConfig};
+use text_model::{
+    stratified_split, train_cross_validated, Corpus, FraudModel, TfidfConfig, TrainingConfig,
+};
 
 /// The admin token of every test agent.
 pub const ADMIN_TOKEN: &str = "agent-test-admin-token";
@@ -136,8 +138,6 @@ pub fn knowledge_base() -> PathBuf {
 pub struct Agent {
     /// `http://127.0.0.1:<port>`.
     pub url: String,
-    /// Its home.
-    pub home: PathBuf,
     /// A client.
     pub client: reqwest::Client,
     _dir: Option<tempfile::TempDir>,
@@ -190,7 +190,6 @@ pub async fn spawn_agent(
     }));
     Agent {
         url,
-        home,
         client: reqwest::Client::builder()
             .timeout(Duration::from_secs(60))
             .build()
@@ -258,5 +257,10 @@ pub async fn json_with_status(response: reqwest::Response, status: u16) -> Value
 pub async fn assert_error(response: reqwest::Response, status: u16, code: &str) {
     let body = json_with_status(response, status).await;
     assert_eq!(body["error"]["code"], code, "{body}");
-    assert!(body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
 }

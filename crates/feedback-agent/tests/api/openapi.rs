@@ -14,7 +14,10 @@ fn the_error_code_enum_is_documented() {
         .iter()
         .map(|v| v.as_str().unwrap())
         .collect();
-    let codes: Vec<&str> = fraudloop_http::ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+    let codes: Vec<&str> = fraudloop_http::ErrorCode::ALL
+        .iter()
+        .map(|c| c.as_str())
+        .collect();
     assert_eq!(documented, codes);
 }
 
@@ -30,17 +33,26 @@ async fn every_route_is_documented_and_every_documented_route_is_served() {
         .map(|(p, m)| (p, m.as_str().to_ascii_lowercase()))
         .collect();
     for (path, method) in &served {
-        assert!(paths.get(*path).and_then(|i| i.get(method)).is_some(), "{method} {path} is not documented");
+        assert!(
+            paths.get(*path).and_then(|i| i.get(method)).is_some(),
+            "{method} {path} is not documented"
+        );
     }
     for (path, item) in paths {
         for method in item.as_object().unwrap().keys() {
-            assert!(served.iter().any(|(p, m)| p == path && m == method), "{method} {path} is documented but not served");
+            assert!(
+                served.iter().any(|(p, m)| p == path && m == method),
+                "{method} {path} is documented but not served"
+            );
         }
     }
     let mut refs = Vec::new();
     collect_refs(&doc, &mut refs);
     for r in refs {
-        assert!(doc.pointer(r.strip_prefix('#').unwrap()).is_some(), "dangling {r}");
+        assert!(
+            doc.pointer(r.strip_prefix('#').unwrap()).is_some(),
+            "dangling {r}"
+        );
     }
 }
 

@@ -25,19 +25,30 @@ struct Answer {
 }
 
 fn cases() -> Vec<Case> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/kb_questions.json");
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/kb_questions.json");
     serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
 }
 
 /// Recall@k per language: the share of questions with a known answering chunk in the top k.
-fn recall(index: &KbIndex, k: usize, rank: impl Fn(&KbIndex, &str, Lang) -> Vec<usize>) -> HashMap<&'static str, (usize, usize)> {
+fn recall(
+    index: &KbIndex,
+    k: usize,
+    rank: impl Fn(&KbIndex, &str, Lang) -> Vec<usize>,
+) -> HashMap<&'static str, (usize, usize)> {
     let mut by_lang: HashMap<&'static str, (usize, usize)> = HashMap::new();
     for case in cases() {
-        let lang = if case.lang == "zh" { Lang::Zh } else { Lang::En };
+        let lang = if case.lang == "zh" {
+            Lang::Zh
+        } else {
+            Lang::En
+        };
         let top = rank(index, &case.question, lang);
         let hit = top.iter().take(k).any(|&i| {
             let c = &index.chunks()[i];
-            case.answers.iter().any(|a| a.file == c.file && a.heading == c.heading)
+            case.answers
+                .iter()
+                .any(|a| a.file == c.file && a.heading == c.heading)
         });
         let entry = by_lang.entry(lang.as_str()).or_default();
         entry.0 += usize::from(hit);
@@ -55,7 +66,9 @@ fn every_known_answer_is_a_chunk_and_each_language_has_twenty_questions() {
         *per_lang.entry(case.lang.clone()).or_default() += 1;
         for a in &case.answers {
             assert!(
-                chunks.iter().any(|c| c.file == a.file && c.heading == a.heading),
+                chunks
+                    .iter()
+                    .any(|c| c.file == a.file && c.heading == a.heading),
                 "{} — {} is not a chunk",
                 a.file,
                 a.heading
@@ -69,7 +82,11 @@ fn every_known_answer_is_a_chunk_and_each_language_has_twenty_questions() {
 fn lexical_recall_at_3_per_language() {
     let index = KbIndex::new(kb::load(&knowledge_base()).unwrap());
     let by_lang = recall(&index, 3, |index, q, lang| {
-        index.lexical(q, lang, 3).into_iter().map(|h| h.chunk).collect()
+        index
+            .lexical(q, lang, 3)
+            .into_iter()
+            .map(|h| h.chunk)
+            .collect()
     });
     for (lang, (hits, total)) in &by_lang {
         let r = *hits as f64 / *total as f64;
@@ -85,10 +102,17 @@ fn hybrid_fusion_keeps_recall_with_weak_vectors() {
     // The fake's bag-of-words vectors are far weaker than a real embedding model: fusing
     // them must not lose much of what BM25 finds.
     let chunks = kb::load(&knowledge_base()).unwrap();
-    let vectors = chunks.iter().map(|c| embed_text(&c.indexed_text())).collect();
+    let vectors = chunks
+        .iter()
+        .map(|c| embed_text(&c.indexed_text()))
+        .collect();
     let index = KbIndex::new(chunks).with_dense(vectors);
     let by_lang = recall(&index, 3, |index, q, lang| {
-        index.hybrid(q, &embed_text(q), lang, 3).into_iter().map(|h| h.chunk).collect()
+        index
+            .hybrid(q, &embed_text(q), lang, 3)
+            .into_iter()
+            .map(|h| h.chunk)
+            .collect()
     });
     for (lang, (hits, total)) in &by_lang {
         let r = *hits as f64 / *total as f64;

@@ -67,7 +67,10 @@ impl SmtpSink {
                             to.push(address(&command));
                             b"250 2.1.5 OK\r\n"
                         } else if upper == "DATA" {
-                            write.write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n").await.ok();
+                            write
+                                .write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n")
+                                .await
+                                .ok();
                             let mut data = String::new();
                             loop {
                                 line.clear();

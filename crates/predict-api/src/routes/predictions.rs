@@ -79,12 +79,18 @@ pub async fn prediction(
                 ApiError::new(
                     StatusCode::CONFLICT,
                     ErrorCode::ModelRefused,
-                    format!("the model {version} that scored this prediction cannot be loaded: {e}"),
+                    format!(
+                        "the model {version} that scored this prediction cannot be loaded: {e}"
+                    ),
                 )
             })?
         }
     };
-    let label = if found.risk_score >= threshold { "fraud" } else { "legit" };
+    let label = if found.risk_score >= threshold {
+        "fraud"
+    } else {
+        "legit"
+    };
     Ok(Json(PredictionView {
         prediction_id: id,
         text: found.text.clone(),

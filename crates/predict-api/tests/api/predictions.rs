@@ -15,13 +15,21 @@ async fn a_prediction_reads_back_as_it_was_answered() {
     let got = json_with_status(app.get(&format!("/predictions/{id}")).await, 200).await;
     assert_eq!(got["prediction_id"], id);
     assert_eq!(got["text"], SCAM_TEXT);
-    for field in ["risk_score", "label", "risk_level", "threshold", "model_version", "top_terms"] {
+    for field in [
+        "risk_score",
+        "label",
+        "risk_level",
+        "threshold",
+        "model_version",
+        "top_terms",
+    ] {
         assert_eq!(got[field], answered[field], "{field}: {got}");
     }
     assert_eq!(got["label"], "fraud");
 
     assert_error(
-        app.get("/predictions/0190a0a0-0000-7000-8000-000000000000").await,
+        app.get("/predictions/0190a0a0-0000-7000-8000-000000000000")
+            .await,
         404,
         "unknown_prediction",
     )
@@ -63,7 +71,8 @@ async fn another_replicas_prediction_is_found_and_explained_by_its_own_model() {
     // Production moves on to another model: the explanation still comes from v0001.
     let v2 = publish(&app.registry, Recipe { rows: 400, seed: 7 }).await;
     app.registry.promote(v2, "test", "move on").unwrap();
-    app.wait_for_version(&v2.to_string(), Duration::from_secs(20)).await;
+    app.wait_for_version(&v2.to_string(), Duration::from_secs(20))
+        .await;
 
     let got: Value = json_with_status(app.get("/predictions/replica-b-0001").await, 200).await;
     assert_eq!(got["text"], SCAM_TEXT);
