@@ -66,11 +66,12 @@ pub fn route_table() -> RouteTable {
     routes().table()
 }
 
-/// Limits: generation with retries can take a while, so the request timeout is longer than
+/// Limits: generation with retries and a repair can take a while (two calls of up to three
+/// attempts of 15 s, and the waits between them), so the request timeout is far longer than
 /// predict-api's.
 fn limits() -> Limits {
     Limits {
-        request_timeout: std::time::Duration::from_secs(120),
+        request_timeout: std::time::Duration::from_secs(180),
         max_body_bytes: 256 * 1024,
         ..Limits::default()
     }
