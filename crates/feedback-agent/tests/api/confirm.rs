@@ -119,6 +119,38 @@ async fn the_label_is_stored_once_and_only_by_the_pages_post() {
         "fraudloop_agent_notices_total{channel=\"outbox\",delivery=\"stored\",path=\"template\"} 1"
     ));
     assert!(metrics.contains("fraudloop_agent_retrievals_total{path=\"lexical\"} 1"));
+    promtool_check(&metrics);
+}
+
+/// `promtool check metrics` on the text, when promtool is installed (CI installs it).
+fn promtool_check(text: &str) {
+    use std::io::Write as _;
+    use std::process::{Command, Stdio};
+    match Command::new("promtool").arg("--version").output() {
+        Ok(out) if out.status.success() => {
+            let mut child = Command::new("promtool")
+                .args(["check", "metrics"])
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap();
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(text.as_bytes())
+                .unwrap();
+            let out = child.wait_with_output().unwrap();
+            assert!(
+                out.status.success(),
+                "promtool check metrics failed:\n{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        _ => eprintln!("note: promtool is not installed; skipped `promtool check metrics`"),
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
