@@ -66,7 +66,7 @@ impl Metrics {
             .register(Box::new(external_latency.clone()))
             .expect("unique metric");
         let kb_chunks = IntGauge::new(
-            "fraudloop_agent_kb_chunks",
+            "fraudloop_agent_knowledge_base_chunks",
             "Chunks in the knowledge-base index",
         )
         .expect("valid metric");

@@ -155,7 +155,7 @@ async fn a_new_file_is_found_after_reindex() {
     assert!(agent
         .metrics()
         .await
-        .contains("fraudloop_agent_kb_chunks 2"));
+        .contains("fraudloop_agent_knowledge_base_chunks 2"));
 
     // An empty knowledge base is not ready.
     let empty = tempfile::tempdir().unwrap();
