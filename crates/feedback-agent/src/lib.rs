@@ -18,6 +18,7 @@
 //! - [`Application::build`] / [`Application::run_until_stopped`] serve it all.
 #![deny(missing_docs)]
 
+pub mod auto;
 pub mod compose;
 pub mod deliver;
 pub mod embed;
@@ -121,6 +122,19 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
+        let _auto = self.state.settings.auto_threshold.map(|threshold| {
+            let state = self.state.clone();
+            let auto = Arc::new(tokio::sync::Mutex::new(auto::AutoState::default()));
+            let every =
+                std::time::Duration::from_millis(self.state.settings.auto_interval_ms.max(100));
+            fraudloop_http::spawn_periodic("auto notify", every, move || {
+                let (state, auto) = (state.clone(), auto.clone());
+                async move {
+                    auto::tick(&state, &auto, threshold).await;
+                    Ok(())
+                }
+            })
+        });
         self.server.serve(router(self.state), shutdown).await
     }
 }

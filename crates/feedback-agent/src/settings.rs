@@ -86,6 +86,11 @@ pub struct Settings {
     pub webhook_url: Option<String>,
     /// Notices one contact may receive per hour.
     pub max_notices_per_contact_per_hour: u32,
+    /// Auto mode: notify by itself for new predictions at this risk or above whose
+    /// `meta.contact` has an e-mail address (none: off).
+    pub auto_threshold: Option<f64>,
+    /// Milliseconds between auto-mode passes over the prediction logs.
+    pub auto_interval_ms: u64,
 }
 
 impl Default for Settings {
@@ -113,6 +118,8 @@ impl Default for Settings {
             smtp_from: "Lakeshore Bank Fraud Team <fraud-alerts@lakeshorebank.example>".into(),
             webhook_url: None,
             max_notices_per_contact_per_hour: 3,
+            auto_threshold: None,
+            auto_interval_ms: 5000,
         }
     }
 }

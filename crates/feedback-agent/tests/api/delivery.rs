@@ -87,3 +87,74 @@ async fn a_notice_goes_to_the_webhook() {
         .unwrap()
         .contains(notice["links"]["dispute"].as_str().unwrap()));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn auto_mode_notifies_new_high_risk_predictions_once_per_contact() {
+    let predict = spawn_predict_api().await;
+    let home = predict.home.clone();
+    let agent = crate::helpers::spawn_agent(&predict.url, Some(&home), |s, _| {
+        s.auto_threshold = Some(0.5);
+        s.auto_interval_ms = 100;
+    })
+    .await;
+    let client = reqwest::Client::new();
+    let predict_with = |text: &'static str, meta: Value| {
+        let client = client.clone();
+        let url = format!("{}/predict", predict.url);
+        async move {
+            let r = client
+                .post(url)
+                .json(&json!({"text": text, "meta": meta}))
+                .send()
+                .await
+                .unwrap();
+            json_with_status(r, 200).await
+        }
+    };
+    let contact = json!({"contact": {"email": "auto@mail.example", "locale": "en"}});
+    let scored = predict_with(SCAM_TEXT, contact.clone()).await;
+    assert!(scored["risk_score"].as_f64().unwrap() >= 0.5, "{scored}");
+    predict_with(SCAM_TEXT, contact.clone()).await; // the same message again: one notice
+    predict_with(
+        "hey, are we still on for lunch tomorrow? I'll bring the notes",
+        contact,
+    )
+    .await;
+    predict_with(SCAM_TEXT, json!({"source": "no contact"})).await;
+    let mut entries = Vec::new();
+    for _ in 0..100 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        let outbox = json_with_status(
+            agent
+                .client
+                .get(format!("{}/outbox", agent.url))
+                .bearer_auth(crate::helpers::ADMIN_TOKEN)
+                .send()
+                .await
+                .unwrap(),
+            200,
+        )
+        .await;
+        entries = outbox["entries"].as_array().unwrap().clone();
+        if !entries.is_empty() {
+            // A little longer, so a second (wrong) notice would show.
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+            break;
+        }
+    }
+    let outbox = json_with_status(
+        agent
+            .client
+            .get(format!("{}/outbox", agent.url))
+            .bearer_auth(crate::helpers::ADMIN_TOKEN)
+            .send()
+            .await
+            .unwrap(),
+        200,
+    )
+    .await;
+    let entries_now = outbox["entries"].as_array().unwrap();
+    assert!(!entries.is_empty(), "no notice within 10 s");
+    assert_eq!(entries_now.len(), 1, "{outbox}");
+    assert_eq!(entries_now[0]["to"], "auto@mail.example");
+}
