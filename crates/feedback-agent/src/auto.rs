@@ -92,7 +92,21 @@ fn new_records(state: &mut AutoState, dir: &Path, threshold: f64) -> Vec<Candida
 pub async fn tick(state: &AppState, auto: &tokio::sync::Mutex<AutoState>, threshold: f64) {
     let mut auto = auto.lock().await;
     let dir = prod_data::predictions_dir(&fraudloop_config::Home::new(&state.settings.home).data());
-    let candidates = new_records(&mut auto, &dir, threshold);
+    // File reads off the async workers; the state goes along and comes back.
+    let mut taken = std::mem::take(&mut *auto);
+    let (taken, candidates) = match tokio::task::spawn_blocking(move || {
+        let candidates = new_records(&mut taken, &dir, threshold);
+        (taken, candidates)
+    })
+    .await
+    {
+        Ok(done) => done,
+        Err(e) => {
+            tracing::warn!(error = %e, "auto mode: reading the prediction logs failed");
+            return;
+        }
+    };
+    *auto = taken;
     for candidate in candidates {
         let email = candidate
             .contact
