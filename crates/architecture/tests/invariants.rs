@@ -32,11 +32,16 @@ const SERVICE_STACK: [&str; 9] = [
 ];
 
 /// The service binaries.
-const SERVICES: [&str; 3] = ["predict-api", "drift-monitor", "web-ui"];
+const SERVICES: [&str; 4] = ["predict-api", "drift-monitor", "feedback-agent", "web-ui"];
 
-/// The one crate whose tests start other services in-process: the web UI is tested against the
-/// real predict-api and drift-monitor it talks to over HTTP.
-const TESTS_START_SERVICES: &str = "web-ui";
+/// Services whose integration tests run another service for real (never as a library
+/// dependency): the feedback agent's confirm flow ends with a label stored in predict-api, and
+/// the web UI is tested against the real predict-api and drift-monitor it talks to over HTTP.
+const TEST_PEERS: [(&str, &str); 3] = [
+    ("feedback-agent", "predict-api"),
+    ("web-ui", "predict-api"),
+    ("web-ui", "drift-monitor"),
+];
 
 fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -138,18 +143,20 @@ fn the_http_skeleton_knows_no_model_data_or_service() {
             "fraudloop-http depends on {dep}"
         );
     }
-    // No crate depends on a service: services are leaves (only the web UI's tests start the
-    // services it talks to, and only over HTTP).
+    // No crate depends on a service: services are leaves (a few may run one in tests).
     for krate in &all {
-        let dev_dependencies = if krate.name == TESTS_START_SERVICES {
-            &[][..]
-        } else {
-            &krate.dev_dependencies[..]
-        };
-        for dep in krate.dependencies.iter().chain(dev_dependencies) {
+        for dep in &krate.dependencies {
             assert!(
                 !SERVICES.contains(&dep.as_str()),
                 "{} depends on the service {dep}",
+                krate.name
+            );
+        }
+        for dep in &krate.dev_dependencies {
+            assert!(
+                !SERVICES.contains(&dep.as_str())
+                    || TEST_PEERS.contains(&(krate.name.as_str(), dep.as_str())),
+                "{} depends on the service {dep} in its tests",
                 krate.name
             );
         }
