@@ -94,13 +94,18 @@ impl FeedbackAgent {
         Ok(Notice::from_json(&value))
     }
 
-    /// The notices delivered to the outbox, as the agent lists them.
-    pub async fn outbox(&self) -> Result<Vec<Notice>, BackendError> {
-        let value = self.0.get("/outbox").await?;
-        let items = match list(&value, "notices") {
-            items if items.is_empty() => list(&value, "items"),
-            items => items,
-        };
+    /// The notices delivered to the outbox, as the agent lists them (an admin endpoint: its
+    /// entries hold working confirm links).
+    pub async fn outbox(&self, admin_token: Option<&str>) -> Result<Vec<Notice>, BackendError> {
+        let value = self
+            .0
+            .json(reqwest::Method::GET, "/outbox", Body::None, admin_token, &[])
+            .await?;
+        let items = ["entries", "notices", "items"]
+            .iter()
+            .map(|key| list(&value, key))
+            .find(|items| !items.is_empty())
+            .unwrap_or_default();
         Ok(items.iter().map(Notice::from_json).collect())
     }
 
@@ -118,15 +123,30 @@ impl FeedbackAgent {
             .0
             .json(reqwest::Method::POST, "/ask", Body::Json(body), None, &[])
             .await?;
-        let citations = list(&value, "citations")
+        // The agent answers with its draft (`subject`, `body`, `reasons`, `advice`,
+        // `citations`); a plain string answer is read too.
+        let answer = value.get("answer");
+        let draft = answer.filter(|a| a.is_object());
+        let citations = list(draft.unwrap_or(&value), "citations")
             .iter()
             .map(|c| Citation {
                 file: text(c.get("file").or_else(|| c.get("source"))),
                 heading: text(c.get("heading").or_else(|| c.get("title"))),
             })
             .collect();
+        let answer_text = match draft {
+            Some(draft) => {
+                let mut parts = vec![text(draft.get("body"))];
+                for key in ["reasons", "advice"] {
+                    parts.extend(list(draft, key).iter().map(|item| text(Some(item))));
+                }
+                parts.retain(|p| !p.is_empty());
+                parts.join("\n")
+            }
+            None => text(answer.or_else(|| value.get("text"))),
+        };
         Ok(Answer {
-            text: text(value.get("answer").or_else(|| value.get("text"))),
+            text: answer_text,
             citations,
             path: text(value.get("path").or_else(|| value.get("generated_by"))),
         })

@@ -147,7 +147,11 @@ pub async fn page(State(state): State<AppState>, ctx: Ctx) -> Response {
     let lang = ctx.lang;
     let home = state.home.clone();
     let summary = tokio::task::spawn_blocking(move || summarise(&home, 20));
-    let notices = state.backends.agent.outbox().await;
+    let notices = state
+        .backends
+        .agent
+        .outbox(ctx.session.admin_token.as_deref())
+        .await;
     let summary = summary.await.unwrap_or_default();
     let body = html! {
         (balance(lang, &summary))
