@@ -6,8 +6,9 @@ use std::path::{Path, PathBuf};
 
 /// Crates that hold the model, the data formats and the shared plumbing: no HTTP, no async
 /// runtime, no command line, no `anyhow`.
-const CORE: [&str; 8] = [
+const CORE: [&str; 9] = [
     "text-model",
+    "loop-policy",
     "artifact-store",
     "prod-data",
     "drift-stats",
