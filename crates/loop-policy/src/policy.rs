@@ -106,6 +106,8 @@ pub struct Signals {
     pub schedule_due: bool,
     /// The latest promotion's measured effect, when there are enough labelled rows since it.
     pub regression: Option<Regression>,
+    /// A retrain job is queued or running: another would learn nothing new.
+    pub retrain_running: bool,
 }
 
 /// Cooldown per action, in seconds.
@@ -268,8 +270,11 @@ pub fn decide(
             ..previous.clone()
         };
     }
-    let wanted = rule(signals, state, config);
-    let (action, rule, mut reason, severity) = wanted;
+    let (mut action, rule, mut reason, severity) = rule(signals, state, config);
+    if action == Action::Retrain && signals.retrain_running {
+        reason.push_str("; a retrain is already queued or running, so ok");
+        action = Action::Ok;
+    }
     let mut decision = Decision {
         report_id: signals.report_id.clone(),
         action,
@@ -279,7 +284,6 @@ pub fn decide(
         repeat: false,
     };
     // Cooldowns: an action still cooling down degrades to the cheaper one, until ok.
-    let mut action = action;
     while let Some(until) = state.cooling_until(action, &config.cooldowns, now) {
         let cheaper = action.degraded();
         reason.push_str(&format!(
@@ -446,6 +450,7 @@ mod tests {
             f1_source: Some("measured".into()),
             schedule_due: false,
             regression: None,
+            retrain_running: false,
         }
     }
 
@@ -666,6 +671,19 @@ mod tests {
         s.regression = Some(regression(0.5, 0.9));
         let d = decide(&s, &state, &config, now() + Duration::minutes(1));
         assert_eq!(d.action, Action::Alert);
+    }
+
+    #[test]
+    fn a_retrain_under_way_is_not_doubled() {
+        let mut s = clean("busy");
+        s.labels_since_production = 300;
+        s.retrain_running = true;
+        let d = decide_fresh(&s);
+        assert_eq!((d.action, d.rule.as_str()), (Action::Ok, "R4"));
+        assert!(d.reason.contains("already queued or running"));
+        // A rollback is not held back by a retrain.
+        s.regression = Some(regression(0.5, 0.9));
+        assert_eq!(decide_fresh(&s).action, Action::Rollback);
     }
 
     #[test]
