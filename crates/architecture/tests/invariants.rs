@@ -34,6 +34,14 @@ const SERVICE_STACK: [&str; 9] = [
 /// The service binaries.
 const SERVICES: [&str; 2] = ["predict-api", "drift-monitor"];
 
+/// The end-to-end test crate: depends on the services, but only in its tests.
+#[test]
+fn the_end_to_end_crate_has_no_runtime_dependencies() {
+    let all = crates();
+    let e2e = all.iter().find(|c| c.name == "loop-e2e").unwrap();
+    assert!(e2e.dependencies.is_empty(), "{:?}", e2e.dependencies);
+}
+
 fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
@@ -134,8 +142,9 @@ fn the_http_skeleton_knows_no_model_data_or_service() {
             "fraudloop-http depends on {dep}"
         );
     }
-    // No crate depends on a service: services are leaves.
-    for krate in &all {
+    // No crate depends on a service: services are leaves. The end-to-end test crate runs
+    // them together, in its tests only.
+    for krate in all.iter().filter(|c| c.name != "loop-e2e") {
         for dep in krate.dependencies.iter().chain(&krate.dev_dependencies) {
             assert!(
                 !SERVICES.contains(&dep.as_str()),

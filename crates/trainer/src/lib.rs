@@ -185,7 +185,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             .block_on(async {
                 let app = service::Application::build(settings).await?;
                 println!("trainer serve listening on http://127.0.0.1:{}", app.port());
-                app.run_until_stopped(fraudloop_http::shutdown_signal()).await
+                app.run_until_stopped(fraudloop_http::shutdown_signal())
+                    .await
             });
     }
     let home = Home::resolve(cli.home);

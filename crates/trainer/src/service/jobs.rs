@@ -219,7 +219,10 @@ pub fn retrain(
     let share = (n as f64 * ctx.gate.recent_holdout_share).ceil() as usize;
     let n_recent = share.max(ctx.gate.min_recent_rows.min(n / 2)).min(n);
     let (older, recent) = labels.split_at(n - n_recent);
-    let recent: Vec<Row> = recent.iter().map(|l| (l.text.clone(), l.is_fraud)).collect();
+    let recent: Vec<Row> = recent
+        .iter()
+        .map(|l| (l.text.clone(), l.is_fraud))
+        .collect();
     let held_out: BTreeSet<&str> = holdout
         .iter()
         .chain(&recent)
@@ -265,7 +268,9 @@ pub fn retrain(
         .as_str()
         .and_then(|v| v.parse().ok())
         .context("the trainer reported no version")?;
-    note(format!("registered {candidate}; judging it against {production_version}"));
+    note(format!(
+        "registered {candidate}; judging it against {production_version}"
+    ));
     let candidate_bundle = registry.load(candidate)?;
     let benchmark = data::hard_legit();
     let score = |model: &text_model::FraudModel| GateScores {

@@ -57,7 +57,9 @@ impl LoopMetrics {
         let registry = Metrics::new();
         let counter = |name: &str, help: &str, label: &str| {
             let c = IntCounterVec::new(Opts::new(name, help), &[label]).expect("valid metric");
-            registry.register(Box::new(c.clone())).expect("unique metric");
+            registry
+                .register(Box::new(c.clone()))
+                .expect("unique metric");
             c
         };
         let decisions = counter(
@@ -272,10 +274,12 @@ impl LoopService {
     ) -> anyhow::Result<(Job, bool)> {
         let job = {
             let mut inner = self.lock();
-            if let Some(existing) = key
-                .as_ref()
-                .and_then(|k| inner.jobs.iter().find(|j| j.idempotency_key.as_ref() == Some(k)))
-            {
+            if let Some(existing) = key.as_ref().and_then(|k| {
+                inner
+                    .jobs
+                    .iter()
+                    .find(|j| j.idempotency_key.as_ref() == Some(k))
+            }) {
                 return Ok((existing.clone(), false));
             }
             let seq = inner.jobs.iter().map(|j| j.seq).max().unwrap_or(0) + 1;
@@ -397,9 +401,15 @@ impl LoopService {
                 } else if !job.promote {
                     job.finish(
                         JobState::Succeeded,
-                        format!("{} passed the gate; promotion left to a person", out.candidate),
+                        format!(
+                            "{} passed the gate; promotion left to a person",
+                            out.candidate
+                        ),
                     );
-                    format!("candidate {} passed the gate (not promoted: promotion is off)", out.candidate)
+                    format!(
+                        "candidate {} passed the gate (not promoted: promotion is off)",
+                        out.candidate
+                    )
                 } else {
                     job.note(format!("promoting {}", out.candidate));
                     self.save_job(&job).await?;
@@ -424,7 +434,10 @@ impl LoopService {
                 }
             }
         };
-        self.metrics.jobs.with_label_values(&[job.state.as_str()]).inc();
+        self.metrics
+            .jobs
+            .with_label_values(&[job.state.as_str()])
+            .inc();
         self.save_job(&job).await?;
         self.job_outcome(&job, outcome).await
     }
@@ -456,9 +469,7 @@ impl LoopService {
         })
         .await??;
         match self.check_replicas(candidate).await {
-            Ok(n) => Ok(format!(
-                "promoted {candidate}; {n} replica(s) serve it"
-            )),
+            Ok(n) => Ok(format!("promoted {candidate}; {n} replica(s) serve it")),
             Err(problem) => {
                 let home = self.settings.home.clone();
                 let why = format!("a replica did not load {candidate}: {problem}");
@@ -622,24 +633,36 @@ impl LoopService {
             "fraudloop [{:?}] {} ({}): {}",
             decision.severity, decision.action, decision.rule, decision.reason
         );
-        let alert_key = format!("{}:{}:{}", decision.rule, decision.action, signals.model_version);
+        let alert_key = format!(
+            "{}:{}:{}",
+            decision.rule, decision.action, signals.model_version
+        );
         match decision.action {
             Action::Ok => (taken, "nothing to do".into(), versions),
             Action::Alert => {
-                let outcome = self
-                    .alerter
-                    .send(&alert_key, &alert_text, json!({"decision": decision_id, "signals": signals}));
+                let outcome = self.alerter.send(
+                    &alert_key,
+                    &alert_text,
+                    json!({"decision": decision_id, "signals": signals}),
+                );
                 (taken, outcome, versions)
             }
             Action::Retrain => {
                 let request = JobRequest {
                     kind: "retrain".into(),
-                    reason: Some(format!("{} {}: {}", decision_id, decision.rule, decision.reason)),
+                    reason: Some(format!(
+                        "{} {}: {}",
+                        decision_id, decision.rule, decision.reason
+                    )),
                     flip_labels: false,
                     promote: None,
                 };
                 match self
-                    .submit(&request, Some(decision.report_id.clone()), Some(decision_id.to_string()))
+                    .submit(
+                        &request,
+                        Some(decision.report_id.clone()),
+                        Some(decision_id.to_string()),
+                    )
                     .await
                 {
                     Ok((job, _)) => (
@@ -652,7 +675,9 @@ impl LoopService {
                         let alert = self.alerter.send(&alert_key, &alert_text, json!({}));
                         (
                             taken,
-                            format!("queueing the retrain failed ({e:#}), degraded to alert: {alert}"),
+                            format!(
+                                "queueing the retrain failed ({e:#}), degraded to alert: {alert}"
+                            ),
                             versions,
                         )
                     }
@@ -677,7 +702,11 @@ impl LoopService {
                             Ok(n) => format!("{n} replica(s) serve it"),
                             Err(problem) => format!("but {problem}"),
                         };
-                        let alert = self.alerter.send(&alert_key, &alert_text, json!({"decision": decision_id}));
+                        let alert = self.alerter.send(
+                            &alert_key,
+                            &alert_text,
+                            json!({"decision": decision_id}),
+                        );
                         (
                             taken,
                             format!(
@@ -936,9 +965,7 @@ async fn admin_revoke(
 }
 
 async fn metrics(State(state): State<LoopService>) -> Response {
-    fraudloop_http::metrics::text_response(fraudloop_http::metrics::render(
-        &state.metrics.registry,
-    ))
+    fraudloop_http::metrics::text_response(fraudloop_http::metrics::render(&state.metrics.registry))
 }
 
 /// A built service, bound and ready to run.

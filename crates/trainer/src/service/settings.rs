@@ -109,7 +109,10 @@ pub struct ServiceSettings {
 impl ServiceSettings {
     /// Reads the environment: `TRAINER_ADDR` (default 127.0.0.1:8002), `PREDICT_API_URLS`,
     /// `TRAINER_ADMIN_TOKEN`, the loop's and the trainer's settings.
-    pub fn from_env(home: Option<PathBuf>, config: Option<&Path>) -> anyhow::Result<ServiceSettings> {
+    pub fn from_env(
+        home: Option<PathBuf>,
+        config: Option<&Path>,
+    ) -> anyhow::Result<ServiceSettings> {
         let addr = match std::env::var(ADDR_ENV) {
             Ok(a) => a
                 .parse()

