@@ -148,7 +148,7 @@ impl LoopStore {
                 );
             }
         }
-        jobs.sort_by(|a: &super::jobs::Job, b| a.seq.cmp(&b.seq));
+        jobs.sort_by_key(|j: &super::jobs::Job| j.seq);
         Ok(jobs)
     }
 }
