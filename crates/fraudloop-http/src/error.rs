@@ -108,6 +108,8 @@ error_codes! {
     NoReport => "no_report",
     /// Computing a drift report failed.
     ReportFailed => "report_failed",
+    /// Too many user labels from one contact; retry in a minute.
+    RateLimited => "rate_limited",
 }
 
 impl std::fmt::Display for ErrorCode {

@@ -293,6 +293,7 @@ async fn the_loop_retrains_rejects_and_rolls_back_without_a_failed_request() {
     // 2. Drifted traffic with k labels: retrain, gate passes, the new version is served.
     let seen = s.decisions().await.len();
     let drifted = demo(400, 3, true);
+    let drift_started = Instant::now();
     let drifted_f1_before = s.traffic(&drifted, 200).await;
     let d = s
         .wait_decision(seen, "retrain", |d| d["action"] == "retrain")
@@ -314,10 +315,17 @@ async fn the_loop_retrains_rejects_and_rolls_back_without_a_failed_request() {
     let v2 = job["candidate"].as_str().unwrap().to_string();
     assert!(job["promoted"].as_bool().unwrap());
     s.wait_served(&v2).await;
+    println!(
+        "loop latency (first drifted request to {v2} served): {:.1} s",
+        drift_started.elapsed().as_secs_f64()
+    );
     let drifted_f1_after = s.traffic(&demo(300, 4, true), 0).await;
     assert!(
         drifted_f1_after > drifted_f1_before,
         "F1 on drifted traffic {drifted_f1_before:.3} → {drifted_f1_after:.3} (clean {clean_f1:.3})"
+    );
+    println!(
+        "F1 on clean traffic {clean_f1:.3}; on drifted traffic {drifted_f1_before:.3} before the loop, {drifted_f1_after:.3} after"
     );
     // The audit log shows the job's result under the decision.
     let logged = s.decisions().await;

@@ -152,6 +152,22 @@ pub async fn feedback(
             }
         };
 
+    // Checked once the target is known to exist, so unknown ids answer 404 as before.
+    if let (true, Some(contact)) = (source == "user", contact.as_deref()) {
+        if let Err(wait) = state
+            .contact_limiter
+            .admit(contact, std::time::Instant::now())
+        {
+            return Err(ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                ErrorCode::RateLimited,
+                format!(
+                    "too many user labels from this contact; at most {} a minute, retry in {wait} s",
+                    state.settings.user_labels_per_minute
+                ),
+            ));
+        }
+    }
     // Same-key requests are serialised so a retry cannot store a duplicate.
     let _guard = state.stripe(&key).lock().await;
     let content_key = FeedbackIndex::content_key(&text, &label, &source, comment.as_deref());
