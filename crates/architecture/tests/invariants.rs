@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 /// Crates that hold the model, the data formats and the shared plumbing: no HTTP, no async
 /// runtime, no command line, no `anyhow`.
-const CORE: [&str; 9] = [
+const CORE: [&str; 10] = [
     "text-model",
     "loop-policy",
     "artifact-store",
