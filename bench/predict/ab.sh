@@ -10,9 +10,11 @@
 #   --callgrind N   also count instructions per request of each binary under callgrind over
 #                   N sequential requests (after 200 warm-up ones): deterministic, whatever
 #                   the machine's load; 0 (the default) skips it, and --rounds 0 skips wrk.
+#   --callgrind-out DIR  keep the callgrind files there (DIR/a, DIR/b), to attribute the
+#                   difference with callgrind_annotate.
 # Needs: wrk, curl, python3 (and valgrind for --callgrind). Servers are stopped on exit.
 set -euo pipefail
-A="" B="" TRAINER="" ROUNDS=6 DURATION=8s CONNECTIONS=32 CALLGRIND=0
+A="" B="" TRAINER="" ROUNDS=6 DURATION=8s CONNECTIONS=32 CALLGRIND=0 CALLGRIND_OUT=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --a) A="${2:?}"; shift 2 ;;
@@ -22,7 +24,8 @@ while [[ $# -gt 0 ]]; do
     --duration) DURATION="${2:?}"; shift 2 ;;
     --connections) CONNECTIONS="${2:?}"; shift 2 ;;
     --callgrind) CALLGRIND="${2:?}"; shift 2 ;;
-    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    --callgrind-out) CALLGRIND_OUT="${2:?}"; shift 2 ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
     *) echo "ab.sh: unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -87,6 +90,7 @@ if [[ $CALLGRIND -gt 0 ]]; then
     # The dump after zeroing holds the measured requests only (one file per thread dump).
     total="$(grep -h '^summary:' "$WORK/cg-$side/cg.out."* | awk '{s += $2} END {print s}')"
     echo "  $side ($bin): $((total / CALLGRIND))"
+    if [[ -n "$CALLGRIND_OUT" ]]; then mkdir -p "$CALLGRIND_OUT/$side"; cp "$WORK/cg-$side/cg.out."* "$CALLGRIND_OUT/$side/"; fi
   done
 fi
 [[ $ROUNDS -gt 0 ]] || exit 0

@@ -108,6 +108,13 @@ error_codes! {
     NoReport => "no_report",
     /// Computing a drift report failed.
     ReportFailed => "report_failed",
+    /// A service this one depends on (predict-api for the feedback agent) did not answer.
+    UpstreamUnavailable => "upstream_unavailable",
+    /// Over a per-contact rate limit (notices from the agent, user labels on `/feedback`);
+    /// retry later.
+    RateLimited => "rate_limited",
+    /// The knowledge base has no chunk to retrieve.
+    KnowledgeBaseEmpty => "knowledge_base_empty",
 }
 
 impl std::fmt::Display for ErrorCode {

@@ -45,6 +45,7 @@ fn routes() -> Routes<Arc<AppState>> {
         .post("/predict", routes::predict::predict)
         .post("/predict/batch", routes::batch::predict_batch)
         .post("/feedback", routes::feedback::feedback)
+        .get("/predictions/{id}", routes::predictions::prediction)
         .get("/health", fraudloop_http::health)
         .get("/ready", routes::meta::ready)
         .get("/model", routes::meta::model)
@@ -109,6 +110,9 @@ impl Application {
         };
         let state = Arc::new(AppState {
             recent: Arc::new(RecentPredictions::new(settings.recent_predictions)),
+            contact_limiter: Arc::new(routes::contact_limit::ContactLimiter::new(
+                settings.user_labels_per_minute,
+            )),
             settings: Arc::new(settings),
             registry,
             data_dir: data_dir.clone(),

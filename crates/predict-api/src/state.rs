@@ -188,6 +188,8 @@ pub struct AppState {
     /// Where each prediction id sits in the prediction logs of every replica, extended as the
     /// logs grow. The async lock queues lookups without holding a blocking thread each.
     pub prediction_index: Arc<tokio::sync::Mutex<prod_data::PredictionIndex>>,
+    /// Per-contact limit on user labels.
+    pub contact_limiter: Arc<crate::routes::contact_limit::ContactLimiter>,
 }
 
 impl AppState {
@@ -209,18 +211,20 @@ impl AppState {
         if let Some(found) = self.recent.get(id) {
             return Some(found);
         }
+        let asked = std::time::Instant::now();
         let mut index = self.prediction_index.clone().lock_owned().await;
         let wanted = id.to_string();
-        let found = tokio::task::spawn_blocking(move || match index.find(&wanted) {
-            Ok(found) => found,
-            Err(e) => {
-                tracing::warn!(error = %e, "reading the prediction logs for feedback");
-                None
-            }
-        })
-        .await
-        .ok()
-        .flatten()?;
+        let found =
+            tokio::task::spawn_blocking(move || match index.find_asked_at(&wanted, asked) {
+                Ok(found) => found,
+                Err(e) => {
+                    tracing::warn!(error = %e, "reading the prediction logs for feedback");
+                    None
+                }
+            })
+            .await
+            .ok()
+            .flatten()?;
         let found = Arc::new(PredictionSummary {
             text: found.text,
             model_version: found.model_version.into(),

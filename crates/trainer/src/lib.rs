@@ -5,6 +5,7 @@ pub mod data;
 pub mod evaluate;
 pub mod import;
 pub mod report;
+pub mod service;
 pub mod train;
 
 use std::io::IsTerminal;
@@ -138,6 +139,13 @@ pub enum Command {
         #[arg(long)]
         drifted: bool,
     },
+    /// Run the closed loop as a service: retraining jobs, the promotion gate, rollback and
+    /// the audit log of decisions (TRAINER_ADDR, default 127.0.0.1:8002).
+    Serve {
+        /// A TOML file of loop settings (see README; FRAUDLOOP_LOOP__* override it).
+        #[arg(long, env = "FRAUDLOOP_LOOP_CONFIG", value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
     /// Import a public corpus as a labelled CSV.
     Import {
         /// The corpus.
@@ -169,6 +177,17 @@ pub enum ImportCommand {
 
 /// Runs a parsed command, printing its output on standard output.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
+    if let Command::Serve { config } = &cli.command {
+        let settings = service::ServiceSettings::from_env(cli.home.clone(), config.as_deref())?;
+        return tokio::runtime::Runtime::new()
+            .context("starting the async runtime")?
+            .block_on(async {
+                let app = service::Application::build(settings).await?;
+                println!("trainer serve listening on http://127.0.0.1:{}", app.port());
+                app.run_until_stopped(fraudloop_http::shutdown_signal())
+                    .await
+            });
+    }
     let home = Home::resolve(cli.home);
     let open_registry = || {
         Registry::open(home.artifacts()).with_context(|| {
@@ -361,6 +380,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 out.display()
             );
         }
+        Command::Serve { .. } => unreachable!("handled above"),
         Command::Import {
             corpus:
                 ImportCommand::Spamassassin {
