@@ -99,7 +99,13 @@ impl FeedbackAgent {
     pub async fn outbox(&self, admin_token: Option<&str>) -> Result<Vec<Notice>, BackendError> {
         let value = self
             .0
-            .json(reqwest::Method::GET, "/outbox", Body::None, admin_token, &[])
+            .json(
+                reqwest::Method::GET,
+                "/outbox",
+                Body::None,
+                admin_token,
+                &[],
+            )
             .await?;
         let items = ["entries", "notices", "items"]
             .iter()
