@@ -18,10 +18,8 @@ import urllib.request
 # EXPECTED MISSING: series of services that are not merged yet. A query reading one of these may
 # return nothing; once the service exports it, the check says so and the entry must be removed.
 EXPECTED_MISSING = {
-    "fraudloop_loop_decisions_total": "trainer serve (issue #14)",
     "fraudloop_loop_jobs_total": "trainer serve (issue #14)",
     "fraudloop_loop_alerts_total": "trainer serve (issue #14)",
-    "fraudloop_loop_trigger_value": "trainer serve (issue #14)",
     "fraudloop_agent_notices_total": "feedback-agent (issue #15)",
     "fraudloop_agent_confirmations_total": "feedback-agent (issue #15)",
     # The two below also need an OpenAI-compatible endpoint to call (a local fake in this test).
