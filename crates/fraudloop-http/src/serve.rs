@@ -119,23 +119,25 @@ impl Server {
             );
             let mut stop = stop.subscribe();
             let open = open.subscribe();
-            tokio::spawn(async move {
+            let serving = tokio::spawn(async move {
                 let mut connection = std::pin::pin!(connection);
-                // Dropping the connection closes its socket; the watchdog only fires between
-                // requests, so no answer is cut off.
                 tokio::select! {
                     _ = connection.as_mut() => {}
-                    () = activity.idle_for(idle) => {}
                     // `stop` changes once, to true (or its sender is gone: stop too).
                     _ = stop.changed() => {
                         connection.as_mut().graceful_shutdown();
-                        tokio::select! {
-                            _ = connection.as_mut() => {}
-                            () = activity.idle_for(idle) => {}
-                        }
+                        let _ = connection.await;
                     }
                 }
                 drop(open);
+            });
+            // The watchdog is a task of its own, so the connection's task does not poll its
+            // timer at every wake-up. Aborting drops the connection, which closes the socket;
+            // it only fires between requests, so no answer is cut off.
+            tokio::spawn(async move {
+                if activity.idle_for(idle, &serving).await {
+                    serving.abort();
+                }
             });
         }
         drop(self.listener);
@@ -159,19 +161,22 @@ impl Activity {
         RequestInProgress(self.clone())
     }
 
-    /// Resolves once the connection has been idle for `idle` to `1.5 × idle`: no request in
-    /// progress, none started or finished.
-    async fn idle_for(&self, idle: Duration) {
+    /// True once the connection has been idle for `idle` to `1.5 × idle` (no request in
+    /// progress, none started or finished); false once `serving` has ended by itself.
+    async fn idle_for(&self, idle: Duration, serving: &tokio::task::JoinHandle<()>) -> bool {
         let tick = idle / 2;
         let mut last_seen = self.events.load(Ordering::Relaxed);
         let mut quiet_ticks = 0;
         loop {
             tokio::time::sleep(tick).await;
+            if serving.is_finished() {
+                return false;
+            }
             let seen = self.events.load(Ordering::Relaxed);
             if seen == last_seen && seen % 2 == 0 {
                 quiet_ticks += 1;
                 if quiet_ticks == 2 {
-                    return;
+                    return true;
                 }
             } else {
                 quiet_ticks = 0;
