@@ -107,7 +107,8 @@ admin_token="$(random_token)"
 export FRAUDLOOP_HOME="$work/home" RUST_LOG="${RUST_LOG:-warn}"
 export PREDICT_API_ADMIN_TOKEN="$admin_token" DRIFT_MONITOR_ADMIN_TOKEN="$admin_token"
 export TRAINER_ADMIN_TOKEN="$admin_token" FEEDBACK_AGENT_ADMIN_TOKEN="$admin_token"
-export AGENT_LINK_SECRET="$(random_token)"
+link_secret="$(random_token)"
+export AGENT_LINK_SECRET="$link_secret"
 
 # Starts a program in the background with its output in logs/<name>.log.
 start() {
@@ -172,7 +173,8 @@ ok "services answer"
 step "n8n: import the workflows and the SMTP credential, publish, start on :$n8n_port"
 export N8N_USER_FOLDER="$work/n8n" N8N_PORT="$n8n_port" N8N_LISTEN_ADDRESS=127.0.0.1
 export N8N_HOST=127.0.0.1 N8N_PROTOCOL=http WEBHOOK_URL="http://127.0.0.1:$n8n_port/"
-export DB_TYPE=sqlite N8N_RUNNERS_BROKER_PORT="$broker" N8N_ENCRYPTION_KEY="$(random_token)"
+encryption_key="$(random_token)"
+export DB_TYPE=sqlite N8N_RUNNERS_BROKER_PORT="$broker" N8N_ENCRYPTION_KEY="$encryption_key"
 export N8N_DIAGNOSTICS_ENABLED=false N8N_VERSION_NOTIFICATIONS_ENABLED=false
 export N8N_TEMPLATES_ENABLED=false N8N_PERSONALIZATION_ENABLED=false N8N_SECURE_COOKIE=false
 export N8N_BLOCK_ENV_ACCESS_IN_NODE=false GENERIC_TIMEZONE=UTC N8N_LOG_LEVEL=info
@@ -271,7 +273,7 @@ answer="$(curl -fsS -H 'content-type: application/json' -d "$request" "$n8n_url/
   fail "the notify webhook failed"
 prediction="$(field "$answer" prediction_id)"
 notice="$(field "$answer" notice_id)"
-[ -n "$prediction" ] && [ -n "$notice" ] || fail "the notify webhook answered $answer"
+if [ -z "$prediction" ] || [ -z "$notice" ]; then fail "the notify webhook answered $answer"; fi
 received="$(mail alice@example.test)" || fail "no notice e-mail for alice@example.test"
 subject="$(field "$received" subject)"
 body="$(field "$received" text)"
