@@ -79,6 +79,11 @@ impl Home {
     pub fn reports(&self) -> PathBuf {
         self.root.join("reports")
     }
+
+    /// The feedback agent's notices, answers, outbox and embedding cache: `<home>/agent`.
+    pub fn agent(&self) -> PathBuf {
+        self.root.join("agent")
+    }
 }
 
 /// Deserializes an optional text setting that the environment may have typed as a number or

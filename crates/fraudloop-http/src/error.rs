@@ -108,6 +108,12 @@ error_codes! {
     NoReport => "no_report",
     /// Computing a drift report failed.
     ReportFailed => "report_failed",
+    /// A service this one depends on (predict-api for the feedback agent) did not answer.
+    UpstreamUnavailable => "upstream_unavailable",
+    /// A contact got as many notices as the rate limit allows; retry later.
+    RateLimited => "rate_limited",
+    /// The knowledge base has no chunk to retrieve.
+    KnowledgeBaseEmpty => "knowledge_base_empty",
 }
 
 impl std::fmt::Display for ErrorCode {

@@ -173,7 +173,7 @@ impl Activity {
                 return false;
             }
             let seen = self.events.load(Ordering::Relaxed);
-            if seen == last_seen && seen % 2 == 0 {
+            if seen == last_seen && seen.is_multiple_of(2) {
                 quiet_ticks += 1;
                 if quiet_ticks == 2 {
                     return true;

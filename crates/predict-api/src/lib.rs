@@ -45,6 +45,7 @@ fn routes() -> Routes<Arc<AppState>> {
         .post("/predict", routes::predict::predict)
         .post("/predict/batch", routes::batch::predict_batch)
         .post("/feedback", routes::feedback::feedback)
+        .get("/predictions/{id}", routes::predictions::prediction)
         .get("/health", fraudloop_http::health)
         .get("/ready", routes::meta::ready)
         .get("/model", routes::meta::model)

@@ -212,16 +212,17 @@ impl AppState {
         let asked = std::time::Instant::now();
         let mut index = self.prediction_index.clone().lock_owned().await;
         let wanted = id.to_string();
-        let found = tokio::task::spawn_blocking(move || match index.find_asked_at(&wanted, asked) {
-            Ok(found) => found,
-            Err(e) => {
-                tracing::warn!(error = %e, "reading the prediction logs for feedback");
-                None
-            }
-        })
-        .await
-        .ok()
-        .flatten()?;
+        let found =
+            tokio::task::spawn_blocking(move || match index.find_asked_at(&wanted, asked) {
+                Ok(found) => found,
+                Err(e) => {
+                    tracing::warn!(error = %e, "reading the prediction logs for feedback");
+                    None
+                }
+            })
+            .await
+            .ok()
+            .flatten()?;
         let found = Arc::new(PredictionSummary {
             text: found.text,
             model_version: found.model_version.into(),

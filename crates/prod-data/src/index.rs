@@ -331,10 +331,16 @@ mod tests {
         assert!(index.find("old").unwrap().is_some());
         // Written after the refresh: a lookup asked before it does not refresh again (what
         // was on disk when it was asked has been seen)...
-        let mut file = std::fs::OpenOptions::new().append(true).open(&path).unwrap();
+        let mut file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap();
         file.write_all(line(&record("new")).as_bytes()).unwrap();
         assert!(index.find_asked_at("new", asked_before).unwrap().is_none());
         // ...and one asked now does.
-        assert!(index.find_asked_at("new", Instant::now()).unwrap().is_some());
+        assert!(index
+            .find_asked_at("new", Instant::now())
+            .unwrap()
+            .is_some());
     }
 }

@@ -15,7 +15,7 @@ use maud::{html, Markup, PreEscaped};
 use crate::report::DriftReport;
 
 mod charts;
-mod format;
+use fraudloop_html::format;
 mod performance;
 mod sections;
 #[cfg(test)]

@@ -6,4 +6,5 @@ pub(crate) mod encoding;
 pub mod feedback;
 pub mod meta;
 pub mod predict;
+pub mod predictions;
 pub mod validation;

@@ -11,4 +11,5 @@ mod load_shedding;
 mod metrics;
 mod openapi;
 mod predict;
+mod predictions;
 mod reload_refusal;

@@ -96,6 +96,11 @@ async fn openapi_documents_every_route() {
                 "{method} {documented} is documented but not served"
             );
         }
+        // Paths with parameters are exercised by their own tests (a literal `{id}` is
+        // rightly unknown).
+        if documented.contains('{') {
+            continue;
+        }
         let served = app
             .client
             .get(app.url(documented))

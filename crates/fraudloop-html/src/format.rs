@@ -1,4 +1,4 @@
-//! How numbers, times and report strings read on the page.
+//! How numbers, times and data strings read on a page.
 //!
 //! Everything here returns plain text (or a [`Render`] value) for maud to escape; nothing
 //! builds markup.
@@ -13,7 +13,7 @@ use maud::Render;
 /// page's text gets pasted into other contexts (mail bodies, the later web UI) and scanned by
 /// checks that look for `href='…'`; escaped, a message quoting markup never reads as an
 /// attribute there either.
-pub(super) struct Text<'a>(pub &'a str);
+pub struct Text<'a>(pub &'a str);
 
 impl Render for Text<'_> {
     fn render_to(&self, buffer: &mut String) {
@@ -29,7 +29,7 @@ impl Render for Text<'_> {
 }
 
 /// A value for display: adapts the precision to the magnitude; `—` for NaN.
-pub(super) fn num(x: f64) -> String {
+pub fn num(x: f64) -> String {
     if x.is_nan() {
         "—".into()
     } else if x.is_infinite() {
@@ -48,7 +48,7 @@ pub(super) fn num(x: f64) -> String {
 }
 
 /// A test score: p-values can be tiny, so small ones are shown in scientific notation.
-pub(super) fn score(x: f64) -> String {
+pub fn score(x: f64) -> String {
     if x.is_finite() && x != 0.0 && x.abs() < 1e-3 {
         format!("{x:.2e}")
     } else if x.is_finite() {
@@ -59,7 +59,7 @@ pub(super) fn score(x: f64) -> String {
 }
 
 /// A share in [0, 1] as a percentage.
-pub(super) fn pct(x: f64) -> String {
+pub fn pct(x: f64) -> String {
     if x.is_finite() {
         format!("{:.1}%", x * 100.0)
     } else {
@@ -68,7 +68,7 @@ pub(super) fn pct(x: f64) -> String {
 }
 
 /// A change in percentage points with its sign; `—` when it is not a number.
-pub(super) fn signed(x: f64) -> String {
+pub fn signed(x: f64) -> String {
     if x.is_finite() {
         format!("{x:+.2}")
     } else {
@@ -77,17 +77,17 @@ pub(super) fn signed(x: f64) -> String {
 }
 
 /// A metric from the report's JSON with three decimals; `—` when it is absent.
-pub(super) fn json_num(v: &serde_json::Value) -> String {
+pub fn json_num(v: &serde_json::Value) -> String {
     v.as_f64().map_or("—".into(), |x| format!("{x:.3}"))
 }
 
 /// A timestamp, always in UTC so that analysts in different offices read the same time.
-pub(super) fn time(t: &DateTime<Utc>) -> String {
+pub fn time(t: &DateTime<Utc>) -> String {
     t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
 }
 
 /// The length of a time window in the unit a person would use for it.
-pub(super) fn duration(from: &DateTime<Utc>, to: &DateTime<Utc>) -> String {
+pub fn duration(from: &DateTime<Utc>, to: &DateTime<Utc>) -> String {
     let s = (*to - *from).num_seconds().max(0);
     if s < 120 {
         format!("{s} s")
@@ -101,7 +101,7 @@ pub(super) fn duration(from: &DateTime<Utc>, to: &DateTime<Utc>) -> String {
 }
 
 /// A chart coordinate with one decimal: finer steps are invisible and only bloat the page.
-pub(super) struct Px(pub f64);
+pub struct Px(pub f64);
 
 impl Render for Px {
     fn render_to(&self, buffer: &mut String) {
