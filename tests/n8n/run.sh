@@ -161,7 +161,7 @@ PREDICT_API_ADDR="127.0.0.1:$pa" PREDICT_API_RELOAD_POLL_MS=200 \
   start predict-api "$bin/predict-api"
 DRIFT_MONITOR_ADDR="127.0.0.1:$dm" DRIFT_MONITOR_INTERVAL_SECS=2 DRIFT_MONITOR_WINDOW_ROWS=300 \
   start drift-monitor "$bin/drift-monitor" run
-AGENT_PUBLIC_URL="http://127.0.0.1:$fa" FEEDBACK_AGENT_ADDR="127.0.0.1:$fa" \
+AGENT_PUBLIC_URL="http://127.0.0.1:$fa" FEEDBACK_AGENT_ADDR="127.0.0.1:$fa" FEEDBACK_AGENT_KNOWLEDGE_BASE="$repo/knowledge_base" \
   PREDICT_API_URL="http://127.0.0.1:$pa" N8N_WEBHOOK_URL="http://127.0.0.1:$n8n_port/webhook/fraudloop-notify" \
   start feedback-agent "$bin/feedback-agent"
 wait_http "http://127.0.0.1:$pa/ready" predict-api
@@ -292,7 +292,7 @@ label_of() {
     python3 -c '
 import csv, sys
 rows = [r for r in csv.DictReader(sys.stdin) if r.get("prediction_id") == sys.argv[1] and r.get("label")]
-print(f"{rows[-1][\"label\"]} {rows[-1][\"label_source\"]}" if rows else "none")' "$1"
+print(rows[-1]["label"] + " " + rows[-1]["label_source"] if rows else "none")' "$1"
 }
 step "the confirm link, followed as a person does: the GET records nothing, the form's POST does"
 curl -fsS -o /dev/null "$confirm" || fail "the confirm page did not open"
