@@ -6,8 +6,9 @@ use std::path::{Path, PathBuf};
 
 /// Crates that hold the model, the data formats and the shared plumbing: no HTTP, no async
 /// runtime, no command line, no `anyhow`.
-const CORE: [&str; 9] = [
+const CORE: [&str; 10] = [
     "text-model",
+    "loop-policy",
     "artifact-store",
     "prod-data",
     "drift-stats",
@@ -42,6 +43,14 @@ const TEST_PEERS: [(&str, &str); 3] = [
     ("web-ui", "predict-api"),
     ("web-ui", "drift-monitor"),
 ];
+
+/// The end-to-end test crate: depends on the services, but only in its tests.
+#[test]
+fn the_end_to_end_crate_has_no_runtime_dependencies() {
+    let all = crates();
+    let e2e = all.iter().find(|c| c.name == "loop-e2e").unwrap();
+    assert!(e2e.dependencies.is_empty(), "{:?}", e2e.dependencies);
+}
 
 fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -143,8 +152,9 @@ fn the_http_skeleton_knows_no_model_data_or_service() {
             "fraudloop-http depends on {dep}"
         );
     }
-    // No crate depends on a service: services are leaves (a few may run one in tests).
-    for krate in &all {
+    // No crate depends on a service: services are leaves (a few may run one in tests). The
+    // end-to-end test crate runs them together, in its tests only.
+    for krate in all.iter().filter(|c| c.name != "loop-e2e") {
         for dep in &krate.dependencies {
             assert!(
                 !SERVICES.contains(&dep.as_str()),

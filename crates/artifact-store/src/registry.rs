@@ -15,6 +15,7 @@ use crate::fsutil::{sha256_hex, write_synced};
 use crate::{Error, ModelVersion};
 
 const MODELS_DIR: &str = "models";
+const DATASETS_DIR: &str = "datasets";
 const STAGING_DIR: &str = ".staging";
 const LOCK_FILE: &str = ".lock";
 const ALIASES_FILE: &str = "aliases.json";
@@ -258,6 +259,29 @@ impl Registry {
             }
         }
         Ok(removed)
+    }
+
+    /// Stores a training or hold-out set under `datasets/<sha256>.csv`, named by the SHA-256
+    /// of its bytes (content-addressed: the same rows are stored once). Returns the hash and
+    /// the path. A version's manifest records the hash of the file it was trained on, so every
+    /// version can be retrained from the registry alone.
+    pub fn store_dataset(&self, bytes: &[u8]) -> Result<(String, PathBuf), Error> {
+        let sha = sha256_hex(bytes);
+        let dir = self.root.join(DATASETS_DIR);
+        fs::create_dir_all(&dir).map_err(Error::io("create directory", &dir))?;
+        let path = dir.join(format!("{sha}.csv"));
+        let intact = fs::read(&path).is_ok_and(|stored| sha256_hex(&stored) == sha);
+        if !intact {
+            write_atomically(&path, bytes)?;
+        }
+        Ok((sha, path))
+    }
+
+    /// The stored dataset with this SHA-256, if the registry has it.
+    pub fn dataset_path(&self, sha256: &str) -> Option<PathBuf> {
+        let valid = sha256.len() == 64 && sha256.bytes().all(|b| b.is_ascii_hexdigit());
+        let path = self.root.join(DATASETS_DIR).join(format!("{sha256}.csv"));
+        (valid && path.is_file()).then_some(path)
     }
 
     /// All stored versions, oldest first.

@@ -251,3 +251,24 @@ fn damaged_bundles_are_refused() {
     assert!(registry.promote(v2, "ci", "test").is_err());
     assert_eq!(registry.aliases().unwrap().production, Some(version));
 }
+
+#[test]
+fn datasets_are_stored_once_by_content_and_repaired_when_damaged() {
+    let dir = tempfile::tempdir().unwrap();
+    let registry = Registry::open(dir.path()).unwrap();
+    let rows = b"text,label\nhello,legit\n";
+    let (sha, path) = registry.store_dataset(rows).unwrap();
+    assert_eq!(sha.len(), 64);
+    assert_eq!(path.file_name().unwrap(), format!("{sha}.csv").as_str());
+    assert_eq!(fs::read(&path).unwrap(), rows);
+    // The same rows are the same file; other rows another.
+    assert_eq!(registry.store_dataset(rows).unwrap().1, path);
+    let (other, _) = registry.store_dataset(b"text,label\nbye,legit\n").unwrap();
+    assert_ne!(other, sha);
+    assert_eq!(registry.dataset_path(&sha), Some(path.clone()));
+    assert_eq!(registry.dataset_path("../../etc/passwd"), None);
+    // A damaged copy is rewritten, not trusted.
+    fs::write(&path, b"tampered").unwrap();
+    registry.store_dataset(rows).unwrap();
+    assert_eq!(fs::read(&path).unwrap(), rows);
+}

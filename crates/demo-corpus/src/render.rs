@@ -401,6 +401,7 @@ struct Style {
     lowercase: f64,
     halfwidth: f64,
     mix: f64,
+    evade: f64,
 }
 
 fn style_for(theme: &ThemeSpec, language: Language, drifted_batch: bool) -> Style {
@@ -429,6 +430,9 @@ fn style_for(theme: &ThemeSpec, language: Language, drifted_batch: bool) -> Styl
             0.0
         },
         mix: 0.0,
+        // Scammers spell around keyword filters; a few legitimate senders' messages get the
+        // same treatment (forwarded, pasted, mistyped), so an odd spelling is not a giveaway.
+        evade: if fraud { 0.12 } else { 0.03 },
     };
     if drifted_batch {
         // Drift is not only new themes: the way people write moves too. Fraud moves most,
@@ -438,7 +442,7 @@ fn style_for(theme: &ThemeSpec, language: Language, drifted_batch: bool) -> Styl
             style.mix = 0.5;
         } else {
             style.emoji += 0.10;
-            style.mix = 0.15;
+            style.mix = 0.45;
         }
     }
     style
@@ -504,8 +508,10 @@ pub(crate) fn message(
     language: Language,
     drifted_batch: bool,
     rng: &mut ChaCha8Rng,
-) -> String {
-    let template = *pick(rng, theme.templates(language));
+) -> (usize, String) {
+    let templates = theme.templates(language);
+    let index = rng.gen_range(0..templates.len());
+    let template = templates[index];
     let as_email = theme.email != EmailKind::None && rng.gen_bool(EMAIL_SHARE);
     let text = {
         let mut renderer = Renderer::new(rng, language, theme.drift);
@@ -516,7 +522,10 @@ pub(crate) fn message(
         }
     };
     let style = style_for(theme, language, drifted_batch);
-    restyle(text, theme, language, as_email, drifted_batch, &style, rng)
+    (
+        index,
+        restyle(text, theme, language, as_email, drifted_batch, &style, rng),
+    )
 }
 
 fn restyle(
@@ -535,6 +544,7 @@ fn restyle(
     let halfwidth = rng.gen_bool(style.halfwidth);
     let mix = rng.gen_bool(style.mix);
     let emoji = rng.gen_bool(style.emoji);
+    let evade = rng.gen_bool(style.evade);
 
     if !as_email {
         if shout {
@@ -548,6 +558,9 @@ fn restyle(
     }
     if mix {
         text = code_mix(text, language, rng);
+    }
+    if evade {
+        text = evasive_spelling(&text, language, rng);
     }
     if emoji {
         let pool: &[&str] = if theme.class == Label::Fraud {
@@ -577,6 +590,123 @@ fn restyle(
         }
     }
     text
+}
+
+/// Chinese words filters look for, with the homophones, variant characters and pinyin that
+/// scammers write instead.
+const HOMOPHONES_ZH: &[(&str, &[&str])] = &[
+    ("微信", &["薇信", "威信", "V信", "vx", "wx"]),
+    ("兼职", &["兼耳只", "jianzhi", "兼.职"]),
+    ("贷款", &["代款", "daikuan", "贷.款"]),
+    ("刷单", &["刷dan", "shua单", "刷 单"]),
+    ("验证码", &["yzm", "验证妈", "验.证.码"]),
+    ("返利", &["返莉", "fanli"]),
+    ("转账", &["转帐", "zhuan账"]),
+    ("QQ", &["扣扣", "企鹅号"]),
+    ("退款", &["退.款", "tui款"]),
+    ("客服", &["客.服", "kefu"]),
+];
+
+/// Look-alike letters from other scripts.
+const LOOK_ALIKES: &[(char, char)] = &[
+    ('a', 'а'),
+    ('e', 'е'),
+    ('o', 'о'),
+    ('p', 'р'),
+    ('c', 'с'),
+    ('x', 'х'),
+    ('y', 'у'),
+    ('i', 'і'),
+];
+
+/// Rewrites one word of the message the way filter-evading scams do: zero-width characters,
+/// Cyrillic look-alikes, spaced or dotted letters, an emoji wedged inside, digits for letters,
+/// and in Chinese homophones and pinyin.
+fn evasive_spelling(text: &str, language: Language, rng: &mut ChaCha8Rng) -> String {
+    if language == Language::Chinese && rng.gen_bool(0.6) {
+        let present: Vec<&(&str, &[&str])> = HOMOPHONES_ZH
+            .iter()
+            .filter(|(word, _)| text.contains(word))
+            .collect();
+        if !present.is_empty() {
+            let (word, variants) = **pick(rng, &present);
+            return text.replacen(word, pick::<&str>(rng, variants), 1);
+        }
+        // Wedge an emoji or a dot between two Chinese characters.
+        let chars: Vec<char> = text.chars().collect();
+        let spots: Vec<usize> = (1..chars.len())
+            .filter(|&i| is_han(chars[i - 1]) && is_han(chars[i]))
+            .collect();
+        if spots.is_empty() {
+            return text.to_string();
+        }
+        let at = *pick(rng, &spots);
+        let wedge = *pick(rng, &["💰", "🔥", "👉", ".", "·", " ", "\u{200b}"]);
+        let mut out: String = chars[..at].iter().collect();
+        out.push_str(wedge);
+        out.extend(&chars[at..]);
+        return out;
+    }
+    // A plain word of four or more letters, not part of a link or an address.
+    let words: Vec<&str> = text.split(' ').collect();
+    let candidates: Vec<usize> = (0..words.len())
+        .filter(|&i| words[i].len() >= 4 && words[i].chars().all(|c| c.is_ascii_alphabetic()))
+        .collect();
+    if candidates.is_empty() {
+        return text.to_string();
+    }
+    let chosen = *pick(rng, &candidates);
+    let word = words[chosen];
+    let rewritten: String = match rng.gen_range(0..5u8) {
+        0 => {
+            let mut out = String::new();
+            for (i, c) in word.chars().enumerate() {
+                if i > 0 && i % 2 == 0 {
+                    out.push('\u{200b}');
+                }
+                out.push(c);
+            }
+            out
+        }
+        1 => word
+            .chars()
+            .map(|c| {
+                LOOK_ALIKES
+                    .iter()
+                    .find(|(latin, _)| *latin == c)
+                    .map_or(c, |&(_, other)| other)
+            })
+            .collect(),
+        2 => {
+            let sep = *pick(rng, &[".", " ", "-", "*"]);
+            word.chars().map(String::from).collect::<Vec<_>>().join(sep)
+        }
+        3 => {
+            let mid = word.len() / 2;
+            format!(
+                "{}{}{}",
+                &word[..mid],
+                pick(rng, &["💰", "🔥", "✅"]),
+                &word[mid..]
+            )
+        }
+        _ => word
+            .chars()
+            .enumerate()
+            .map(|(i, c)| match c {
+                'o' if i > 0 => '0',
+                'l' if i > 0 => '1',
+                other => other,
+            })
+            .collect(),
+    };
+    let mut out: Vec<String> = words.iter().map(|w| w.to_string()).collect();
+    out[chosen] = rewritten;
+    out.join(" ")
+}
+
+fn is_han(c: char) -> bool {
+    ('\u{4e00}'..='\u{9fff}').contains(&c)
 }
 
 /// Changes the case of every word except links and addresses, which people do not retype.

@@ -4,8 +4,8 @@
 use std::collections::HashSet;
 
 use demo_corpus::{
-    generate, theme_label, write_csv, DemoMessage, DemoOptions, Label, Language, DRIFT_THEMES,
-    DRIFT_VOCABULARY, FRAUD_THEMES, LEGIT_THEMES,
+    generate, template_split, theme_label, write_csv, DemoMessage, DemoOptions, Label, Language,
+    DRIFT_THEMES, DRIFT_VOCABULARY, FRAUD_KINDS, FRAUD_THEMES, LEGIT_KINDS, LEGIT_THEMES,
 };
 
 fn options(seed: u64) -> DemoOptions {
@@ -305,16 +305,18 @@ fn csv_round_trips_commas_quotes_and_newlines() {
     let mut reader = csv::Reader::from_reader(bytes.as_slice());
     assert_eq!(
         reader.headers().unwrap(),
-        vec!["text", "label", "theme", "language"]
+        vec!["text", "label", "theme", "language", "kind", "template"]
     );
     let mut rows = 0;
     for (record, message) in reader.records().zip(&messages) {
         let record = record.unwrap();
-        assert_eq!(record.len(), 4);
+        assert_eq!(record.len(), 6);
         assert_eq!(&record[0], message.text);
         assert_eq!(&record[1], message.label.as_str());
         assert_eq!(&record[2], message.theme);
         assert_eq!(&record[3], message.language.as_str());
+        assert_eq!(&record[4], message.kind);
+        assert_eq!(record[5].parse::<usize>().unwrap(), message.template);
         rows += 1;
     }
     assert_eq!(rows, messages.len());
@@ -382,4 +384,66 @@ fn lengths_formats_and_styles_look_like_real_traffic() {
     assert!(legit_with(&["win"]));
     assert!(legit_with(&["限时"]));
     assert!(legit_with(&["https://"]));
+}
+
+#[test]
+fn every_row_has_a_kind_and_every_kind_appears_in_both_languages() {
+    let normal = generate(&options(42));
+    for message in &normal {
+        let kinds = match theme_label(message.theme) {
+            Some(Label::Fraud) => FRAUD_KINDS,
+            _ => LEGIT_KINDS,
+        };
+        assert!(kinds.contains(&message.kind), "{message:?}");
+    }
+    for kind in FRAUD_KINDS.iter().chain(LEGIT_KINDS) {
+        for language in [Language::English, Language::Chinese] {
+            let count = normal
+                .iter()
+                .filter(|m| m.kind == *kind && m.language == language)
+                .count();
+            assert!(count >= 10, "{kind} has {count} {language} rows in 5000");
+        }
+    }
+}
+
+#[test]
+fn the_held_out_template_split_shares_no_template() {
+    let messages = generate(&options(11));
+    let (train, test) = template_split(&messages, 0.25, 7);
+    assert_eq!(train.len() + test.len(), messages.len());
+    let key = |i: &usize| {
+        let m = &messages[*i];
+        (m.theme, m.language, m.template)
+    };
+    let train_templates: HashSet<_> = train.iter().map(key).collect();
+    let test_templates: HashSet<_> = test.iter().map(key).collect();
+    assert!(train_templates.is_disjoint(&test_templates));
+    let share = test_templates.len() as f64 / (train_templates.len() + test_templates.len()) as f64;
+    assert!((0.2..0.3).contains(&share), "{share} of templates held out");
+    // Both halves have both classes and many kinds.
+    for half in [&train, &test] {
+        let kinds: HashSet<&str> = half.iter().map(|&i| messages[i].kind).collect();
+        assert!(kinds.len() >= 15, "{kinds:?}");
+    }
+    assert_eq!(template_split(&messages, 0.25, 7), (train, test), "seeded");
+}
+
+#[test]
+fn some_fraud_spells_around_filters() {
+    let messages = generate(&options(42));
+    let evasive = |m: &DemoMessage| {
+        m.text.contains('\u{200b}')
+            || m.text
+                .chars()
+                .any(|c| ('\u{0400}'..='\u{04ff}').contains(&c))
+            || ["薇信", "兼耳只", "代款", "刷dan", "yzm", "V信", "扣扣"]
+                .iter()
+                .any(|w| m.text.contains(w))
+    };
+    let fraud =
+        share(&messages, |m| is_fraud_theme(m) && evasive(m)) / share(&messages, is_fraud_theme);
+    let legit = share(&messages, |m| !is_fraud_theme(m) && evasive(m));
+    println!("evasive spellings: {fraud:.3} of fraud, {legit:.3} of all rows legit");
+    assert!((0.02..0.2).contains(&fraud), "{fraud}");
 }

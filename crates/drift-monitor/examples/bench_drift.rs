@@ -298,6 +298,7 @@ fn report(opts: &Opts) -> Result<()> {
                     text: m.text,
                     label: m.label.as_str().into(),
                     source: "operator".into(),
+                    contact: None,
                     comment: None,
                     model_version: None,
                     risk_score: Some(p.score),
@@ -579,6 +580,7 @@ fn write_log(data_dir: &Path, rows: usize, feedback_share: f64) -> Result<u64> {
                 }
                 .into(),
                 source: "operator".into(),
+                contact: None,
                 comment: None,
                 model_version: Some("v0001".into()),
                 risk_score: Some(score),

@@ -277,6 +277,10 @@ fn mean(values: &[f64]) -> f64 {
     }
 }
 
+/// Above this expected calibration error the label-free estimate says it is unreliable: it
+/// assumes a score means what it says.
+pub const POOR_CALIBRATION_ECE: f64 = 0.1;
+
 /// Computes a report of `current` against `reference`.
 pub fn build_report(
     model_version: &str,
@@ -428,6 +432,16 @@ pub fn build_report(
         );
     }
     let estimated = Calibration::fit(&ref_scores, &ref_labels, 10).map(|cal| {
+        // The trainer's held-out calibration error when the bundle reports one, else the
+        // reference's own.
+        let ece = validation_metrics["ece"]
+            .as_f64()
+            .unwrap_or(cal.raw_error);
+        if ece > POOR_CALIBRATION_ECE {
+            caveats.push(format!(
+                "the served model's risk scores are poorly calibrated (expected calibration error {ece:.3} > {POOR_CALIBRATION_ECE}): the estimate leans on a re-calibration that may not carry over; retrain to calibrate"
+            ));
+        }
         let rows: Vec<(f64, bool)> = current
             .rows
             .iter()

@@ -110,7 +110,8 @@ error_codes! {
     ReportFailed => "report_failed",
     /// A service this one depends on (predict-api for the feedback agent) did not answer.
     UpstreamUnavailable => "upstream_unavailable",
-    /// A contact got as many notices as the rate limit allows; retry later.
+    /// Over a per-contact rate limit (notices from the agent, user labels on `/feedback`);
+    /// retry later.
     RateLimited => "rate_limited",
     /// The knowledge base has no chunk to retrieve.
     KnowledgeBaseEmpty => "knowledge_base_empty",

@@ -110,6 +110,9 @@ impl Application {
         };
         let state = Arc::new(AppState {
             recent: Arc::new(RecentPredictions::new(settings.recent_predictions)),
+            contact_limiter: Arc::new(routes::contact_limit::ContactLimiter::new(
+                settings.user_labels_per_minute,
+            )),
             settings: Arc::new(settings),
             registry,
             data_dir: data_dir.clone(),

@@ -74,6 +74,9 @@ pub struct Settings {
     pub log_queue: usize,
     /// Recent predictions kept in memory for feedback lookups (older ones are read from disk).
     pub recent_predictions: usize,
+    /// User labels (`source: user`) accepted per contact per minute; more get 429 (0: no
+    /// limit). Users without a contact share one allowance.
+    pub user_labels_per_minute: u32,
 }
 
 impl Default for Settings {
@@ -98,6 +101,7 @@ impl Default for Settings {
             top_terms: 5,
             log_queue: 65_536,
             recent_predictions: 20_000,
+            user_labels_per_minute: 20,
         }
     }
 }

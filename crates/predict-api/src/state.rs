@@ -188,6 +188,8 @@ pub struct AppState {
     /// Where each prediction id sits in the prediction logs of every replica, extended as the
     /// logs grow. The async lock queues lookups without holding a blocking thread each.
     pub prediction_index: Arc<tokio::sync::Mutex<prod_data::PredictionIndex>>,
+    /// Per-contact limit on user labels.
+    pub contact_limiter: Arc<crate::routes::contact_limit::ContactLimiter>,
 }
 
 impl AppState {

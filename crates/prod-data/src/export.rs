@@ -165,6 +165,7 @@ mod tests {
             text: text.into(),
             label: label.into(),
             source: "user".into(),
+            contact: None,
             comment: None,
             model_version: pid.map(|_| "v0003".into()),
             risk_score: pid.map(|_| 0.25),

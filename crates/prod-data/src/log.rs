@@ -433,6 +433,7 @@ mod tests {
                         text: "t".into(),
                         label: "fraud".into(),
                         source: "user".into(),
+                        contact: None,
                         comment: None,
                         model_version: None,
                         risk_score: None,

@@ -64,6 +64,10 @@ pub struct FeedbackRecord {
     pub label: String,
     /// Who labelled it: `user`, `operator` or `agent`.
     pub source: String,
+    /// Who the user is (an account, phone or e-mail as the caller knows them), when given:
+    /// user labels are rate-limited and capped per contact.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact: Option<String>,
     /// Free-text comment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,

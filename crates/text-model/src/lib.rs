@@ -35,7 +35,9 @@
 //! ```
 #![deny(missing_docs)]
 
+mod calibration;
 mod charclass;
+pub mod confusables;
 mod descriptors;
 mod error;
 mod label;
@@ -49,6 +51,10 @@ mod training;
 mod u64map;
 mod visible;
 
+pub use calibration::{
+    expected_calibration_error, log_loss, CalibrationError, CalibrationMethod, Platt,
+    ReliabilityBin, CALIBRATION_BINS,
+};
 pub use descriptors::{TextDescriptors, DESCRIPTOR_COLUMNS};
 pub use error::Error;
 pub use label::{Label, UnknownLabel};
@@ -63,7 +69,8 @@ pub use tfidf::{
 };
 pub use tokenize::{tokenize, CjkMode, Tokenized, TokenizerConfig};
 pub use training::{
-    stratified_folds, stratified_split, train_cross_validated, Progress, TrainingConfig,
-    TrainingOutcome,
+    stratified_folds, stratified_split, train_cross_validated, CalibrationOutcome, GridPoint,
+    Progress, SearchConfig, SearchMetric, SearchOutcome, TrainingConfig, TrainingOutcome,
+    DEFAULT_C_GRID,
 };
 pub use visible::has_visible_text;

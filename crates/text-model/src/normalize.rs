@@ -35,6 +35,9 @@ pub struct Normalized {
     pub phones: u32,
     /// How many money amounts were replaced.
     pub money: u32,
+    /// Whether evasive spellings (look-alike letters, invisible characters, spaced letters,
+    /// wedged emoji, homophones) were folded.
+    pub folded: bool,
 }
 
 static HTML_BLOCK: LazyLock<Regex> = LazyLock::new(|| {
@@ -100,12 +103,17 @@ pub fn normalize(raw: &str, max_chars: usize) -> Normalized {
     } else {
         Cow::Borrowed(capped)
     };
-    let folded = nfkc_lowercase(&without_html);
+    let lowered = nfkc_lowercase(&without_html);
+    let (folded, confusables) = crate::confusables::fold(&lowered);
+    let folded: &str = &folded;
 
-    let mut out = Normalized::default();
+    let mut out = Normalized {
+        folded: confusables,
+        ..Normalized::default()
+    };
     let mut replaced = String::with_capacity(folded.len() + 16);
     let mut copied = 0;
-    for found in PLACEHOLDERS.find_iter(&folded) {
+    for found in PLACEHOLDERS.find_iter(folded) {
         let matched = &folded[found.range()];
         let token = match PLACEHOLDER_ORDER[found.pattern().as_usize()] {
             Placeholder::Email => {
@@ -517,7 +525,8 @@ mod tests {
         for text in &texts {
             let n = norm(text);
             placeholders += n.urls + n.emails + n.phones + n.money;
-            let folded = nfkc_lowercase(text);
+            let lowered = nfkc_lowercase(text);
+            let folded = crate::confusables::fold(&lowered).0;
             assert_eq!(n.text, placeholders_by_alternation(&folded), "{text}");
         }
         assert!(placeholders > 500, "{placeholders}");

@@ -9,7 +9,11 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
-use crate::logistic::LogisticConfig;
+use crate::calibration::{
+    cross_fitted_platt, expected_calibration_error, log_loss, CalibrationError, CalibrationMethod,
+    Platt,
+};
+use crate::logistic::{sigmoid, LogisticConfig, LogisticRegression};
 use crate::metrics::{BinaryMetrics, ThresholdPolicy};
 use crate::model::FraudModel;
 use crate::tfidf::{Corpus, FittedCorpusVectorizer, TfidfConfig};
@@ -27,6 +31,10 @@ pub struct TrainingConfig {
     pub tfidf: TfidfConfig,
     /// Classifier.
     pub logistic: LogisticConfig,
+    /// The hyper-parameter search.
+    pub search: SearchConfig,
+    /// Score calibration on the out-of-fold scores.
+    pub calibration: CalibrationMethod,
     /// Decision-threshold choice on the out-of-fold scores.
     pub threshold: ThresholdPolicy,
     /// Cross-validation folds (at least 2).
@@ -43,6 +51,8 @@ impl Default for TrainingConfig {
             tokenizer: TokenizerConfig::default(),
             tfidf: TfidfConfig::default(),
             logistic: LogisticConfig::default(),
+            search: SearchConfig::default(),
+            calibration: CalibrationMethod::Auto,
             threshold: ThresholdPolicy::MaxF1,
             folds: 5,
             test_size: 0.2,
@@ -57,6 +67,7 @@ impl TrainingConfig {
         self.tokenizer.validate()?;
         self.tfidf.validate()?;
         self.logistic.validate()?;
+        self.search.validate()?;
         if self.folds < 2 {
             return Err(Error::invalid_config("folds must be at least 2"));
         }
@@ -103,10 +114,137 @@ pub fn stratified_folds(labels: &[bool], k: usize, seed: u64) -> Vec<usize> {
     fold
 }
 
+/// What the hyper-parameter search maximises, on the pooled out-of-fold scores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum SearchMetric {
+    /// F1 at the threshold the threshold policy picks.
+    #[default]
+    F1,
+    /// Average precision (area under the precision-recall curve).
+    PrAuc,
+    /// Balanced accuracy at the threshold the threshold policy picks.
+    BalancedAccuracy,
+}
+
+impl SearchMetric {
+    fn score(self, actual: &[bool], scores: &[f64], policy: &ThresholdPolicy) -> f64 {
+        match self {
+            SearchMetric::PrAuc => crate::metrics::average_precision(actual, scores).unwrap_or(0.0),
+            SearchMetric::F1 | SearchMetric::BalancedAccuracy => {
+                let Ok(threshold) = policy.choose(actual, scores) else {
+                    return 0.0;
+                };
+                let m = BinaryMetrics::compute(actual, scores, threshold);
+                if self == SearchMetric::F1 {
+                    m.f1
+                } else {
+                    m.balanced_accuracy
+                }
+            }
+        }
+    }
+}
+
+/// The hyper-parameter search: which values of C cross-validation compares.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(default, deny_unknown_fields))]
+pub struct SearchConfig {
+    /// The grid of C values, fitted in increasing order, each fit starting from the previous
+    /// one's solution. Empty: no search, `logistic.c` is used. One value fixes C.
+    pub c: Vec<f64>,
+    /// What the search maximises.
+    pub metric: SearchMetric,
+}
+
+/// The default grid: a decade in half-decade steps either side of scikit-learn's C = 1,
+/// reaching the weak regularisation long e-mails want.
+pub const DEFAULT_C_GRID: [f64; 6] = [0.3, 1.0, 3.0, 10.0, 30.0, 100.0];
+
+impl Default for SearchConfig {
+    fn default() -> Self {
+        SearchConfig {
+            c: DEFAULT_C_GRID.to_vec(),
+            metric: SearchMetric::F1,
+        }
+    }
+}
+
+impl SearchConfig {
+    fn validate(&self) -> Result<(), Error> {
+        if let Some(c) = self.c.iter().find(|c| !(c.is_finite() && **c > 0.0)) {
+            return Err(Error::invalid_config(format_args!(
+                "search.c: {c} must be positive"
+            )));
+        }
+        Ok(())
+    }
+}
+
+impl TrainingConfig {
+    /// The C values cross-validation compares, increasing and without repeats.
+    pub fn c_path(&self) -> Vec<f64> {
+        let mut path = if self.search.c.is_empty() {
+            vec![self.logistic.c]
+        } else {
+            self.search.c.clone()
+        };
+        path.sort_by(f64::total_cmp);
+        path.dedup();
+        path
+    }
+}
+
+/// One grid point of the search and its cross-validated score.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GridPoint {
+    /// The value of C.
+    pub c: f64,
+    /// The search metric on the pooled out-of-fold scores.
+    pub score: f64,
+}
+
+/// What the search compared and chose.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchOutcome {
+    /// The metric compared.
+    pub metric: SearchMetric,
+    /// Every grid point in increasing C.
+    pub grid: Vec<GridPoint>,
+    /// The chosen C (the best score; ties go to the smaller C, the simpler model).
+    pub chosen_c: f64,
+    /// False when a single value was given, so nothing was searched.
+    pub searched: bool,
+}
+
+/// How the final model's scores were calibrated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CalibrationOutcome {
+    /// The method used (`Platt` or `None`, never `Auto`).
+    pub method: CalibrationMethod,
+    /// The Platt scaling folded into the final model (identity for `None`).
+    pub platt: Platt,
+    /// Cross-validated log loss of the out-of-fold scores without and with Platt scaling.
+    pub log_loss_raw: f64,
+    /// See `log_loss_raw`.
+    pub log_loss_platt: f64,
+    /// Calibration error of the out-of-fold scores before calibration.
+    pub oof_raw: CalibrationError,
+    /// Calibration error of the out-of-fold scores after (cross-fitted) calibration.
+    pub oof_calibrated: CalibrationError,
+    /// Calibration error of the test rows before and after calibration (None without them).
+    pub test_raw: Option<CalibrationError>,
+    /// See `test_raw`.
+    pub test_calibrated: Option<CalibrationError>,
+}
+
 /// Training progress, reported as it happens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Progress {
-    /// One of the fits (cross-validation folds, then the final model) finished.
+    /// One of the fits (every grid point of every cross-validation fold and of the final
+    /// model) finished.
     FitDone {
         /// Fits finished so far.
         done: usize,
@@ -118,7 +256,8 @@ pub enum Progress {
 /// The result of [`train_cross_validated`].
 #[derive(Debug, Clone)]
 pub struct TrainingOutcome {
-    /// The final model, fitted on all training rows, with the chosen threshold.
+    /// The final model, fitted on all training rows at the chosen C, calibrated, with the
+    /// chosen threshold.
     pub model: FraudModel,
     /// Per corpus row: a score from a model that did not see the row (NaN for rows in
     /// neither set).
@@ -133,32 +272,69 @@ pub struct TrainingOutcome {
     pub oof_metrics: BinaryMetrics,
     /// Metrics of the final model on the test rows (None without test rows).
     pub test_metrics: Option<BinaryMetrics>,
+    /// The hyper-parameter search.
+    pub search: SearchOutcome,
+    /// The calibration.
+    pub calibration: CalibrationOutcome,
 }
 
-struct Fit {
+/// One fit's vectoriser and its classifiers along the C path, with the decision values of
+/// the rows it held out (one vector per grid point).
+struct PathFit {
     vectorizer: FittedCorpusVectorizer,
-    classifier: crate::logistic::LogisticRegression,
+    classifiers: Vec<LogisticRegression>,
+    held_out: Vec<usize>,
+    decisions: Vec<Vec<f64>>,
 }
 
-fn fit_rows(
+fn fit_path(
     corpus: &Corpus,
     labels: &[bool],
-    rows: &[usize],
+    fit_on: &[usize],
+    held_out: Vec<usize>,
     config: &TrainingConfig,
-) -> Result<Fit, Error> {
-    let vectorizer = corpus.fit(rows, &config.tfidf)?;
-    let x = corpus.transform(&vectorizer, rows);
-    let y: Vec<bool> = rows.iter().map(|&r| labels[r]).collect();
-    let classifier = config.logistic.fit_csr(&x, &y, None)?;
-    Ok(Fit {
+    keep_classifiers: bool,
+    fitted: &(dyn Fn() + Sync),
+) -> Result<PathFit, Error> {
+    let path = config.c_path();
+    let vectorizer = corpus.fit(fit_on, &config.tfidf)?;
+    let x = corpus.transform(&vectorizer, fit_on);
+    let y: Vec<bool> = fit_on.iter().map(|&r| labels[r]).collect();
+    let x_held = corpus.transform(&vectorizer, &held_out);
+    let mut classifiers = Vec::new();
+    let mut decisions = Vec::with_capacity(path.len());
+    let mut previous: Option<LogisticRegression> = None;
+    for &c in &path {
+        let logistic = LogisticConfig {
+            c,
+            ..config.logistic.clone()
+        };
+        let classifier = logistic.fit_csr_from(&x, &y, None, previous.as_ref())?;
+        decisions.push(
+            x_held
+                .outer_iterator()
+                .map(|row| classifier.decision(row.indices(), row.data()))
+                .collect(),
+        );
+        fitted();
+        if keep_classifiers {
+            classifiers.push(classifier.clone());
+        }
+        previous = Some(classifier);
+    }
+    Ok(PathFit {
         vectorizer,
-        classifier,
+        classifiers,
+        held_out,
+        decisions,
     })
 }
 
-/// Cross-validates on `train_rows`, chooses the threshold on the out-of-fold scores, fits the
-/// final model on all `train_rows` and scores `test_rows` with it. `labels` are indexed by
-/// corpus row, true = fraud. The fits run in parallel.
+/// Cross-validates every C of the search grid on `train_rows`, chooses C and the calibration
+/// on the out-of-fold scores, chooses the threshold on the calibrated out-of-fold scores,
+/// fits the final model on all `train_rows` and scores `test_rows` with it. `labels` are
+/// indexed by corpus row, true = fraud. The folds and the final fit run in parallel, each
+/// walking the C path with warm starts.
 pub fn train_cross_validated(
     corpus: &Corpus,
     labels: &[bool],
@@ -185,76 +361,177 @@ pub fn train_cross_validated(
         )));
     }
     let folds = stratified_folds(&train_labels, config.folds, config.seed);
-    let total = config.folds + 1;
+    let path = config.c_path();
+    let total = (config.folds + 1) * path.len();
     let done = std::sync::atomic::AtomicUsize::new(0);
+    let fitted = || {
+        let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        progress(Progress::FitDone { done: n, total });
+    };
 
-    // Fits 0..k are the folds; fit k is the final model.
-    let fits: Vec<Result<(Fit, Vec<usize>), Error>> = (0..=config.folds)
+    // Fits 0..k are the folds; fit k is the final model, which keeps its whole path so the
+    // chosen C need not be fitted again after the search.
+    let fits: Vec<Result<PathFit, Error>> = (0..=config.folds)
         .into_par_iter()
         .map(|k| {
-            let (fit_on, held_out): (Vec<usize>, Vec<usize>) = if k == config.folds {
-                (train_rows.to_vec(), test_rows.to_vec())
-            } else {
-                let fit_on = train_rows
+            if k == config.folds {
+                return fit_path(
+                    corpus,
+                    labels,
+                    train_rows,
+                    test_rows.to_vec(),
+                    config,
+                    true,
+                    &fitted,
+                );
+            }
+            let rows_where = |keep: &dyn Fn(usize) -> bool| -> Vec<usize> {
+                train_rows
                     .iter()
                     .zip(&folds)
-                    .filter(|(_, &f)| f != k)
+                    .filter(|(_, &f)| keep(f))
                     .map(|(&r, _)| r)
-                    .collect();
-                let held = train_rows
-                    .iter()
-                    .zip(&folds)
-                    .filter(|(_, &f)| f == k)
-                    .map(|(&r, _)| r)
-                    .collect();
-                (fit_on, held)
+                    .collect()
             };
-            let fit = fit_rows(corpus, labels, &fit_on, config)?;
-            let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-            progress(Progress::FitDone { done: n, total });
-            Ok((fit, held_out))
+            fit_path(
+                corpus,
+                labels,
+                &rows_where(&|f| f != k),
+                rows_where(&|f| f == k),
+                config,
+                false,
+                &fitted,
+            )
         })
         .collect();
-    let fits: Vec<(Fit, Vec<usize>)> = fits.into_iter().collect::<Result<_, _>>()?;
+    let mut fits: Vec<PathFit> = fits.into_iter().collect::<Result<_, _>>()?;
+    let final_fit = fits.pop().expect("the final fit is always present");
+
+    // Out-of-fold decision values per grid point, in `train_rows` order.
+    let mut position = vec![usize::MAX; corpus.len()];
+    train_rows
+        .iter()
+        .enumerate()
+        .for_each(|(i, &r)| position[r] = i);
+    let mut oof_decisions = vec![vec![f64::NAN; train_rows.len()]; path.len()];
+    for fit in &fits {
+        for (g, decisions) in fit.decisions.iter().enumerate() {
+            for (&row, &d) in fit.held_out.iter().zip(decisions) {
+                oof_decisions[g][position[row]] = d;
+            }
+        }
+    }
+    let grid: Vec<GridPoint> = path
+        .iter()
+        .zip(&oof_decisions)
+        .map(|(&c, decisions)| {
+            let scores: Vec<f64> = decisions.iter().map(|&d| sigmoid(d)).collect();
+            GridPoint {
+                c,
+                score: config
+                    .search
+                    .metric
+                    .score(&train_labels, &scores, &config.threshold),
+            }
+        })
+        .collect();
+    let best = grid.iter().enumerate().fold(
+        0,
+        |best, (g, p)| if p.score > grid[best].score { g } else { best },
+    );
+    let search = SearchOutcome {
+        metric: config.search.metric,
+        grid: grid.clone(),
+        chosen_c: path[best],
+        searched: path.len() > 1,
+    };
+
+    // Calibration on the chosen grid point's out-of-fold decision values.
+    let decisions = &oof_decisions[best];
+    let raw_oof: Vec<f64> = decisions.iter().map(|&d| sigmoid(d)).collect();
+    let cross_fitted = cross_fitted_platt(decisions, &train_labels, &folds, config.folds)?;
+    let log_loss_raw = log_loss(&train_labels, &raw_oof);
+    let log_loss_platt = log_loss(&train_labels, &cross_fitted);
+    let method = match config.calibration {
+        CalibrationMethod::Auto if log_loss_platt < log_loss_raw => CalibrationMethod::Platt,
+        CalibrationMethod::Auto => CalibrationMethod::None,
+        other => other,
+    };
+    let platt = match method {
+        CalibrationMethod::Platt => Platt::fit(decisions, &train_labels)?,
+        _ => Platt::IDENTITY,
+    };
+    let oof_scores: Vec<f64> = decisions.iter().map(|&d| platt.apply(d)).collect();
 
     let mut scores = vec![f64::NAN; corpus.len()];
     let mut oov_rates = vec![f64::NAN; corpus.len()];
     let mut fold_of = vec![None; corpus.len()];
-    for (k, (fit, held_out)) in fits.iter().enumerate() {
-        let x = corpus.transform(&fit.vectorizer, held_out);
-        for (&row, score) in held_out.iter().zip(fit.classifier.probabilities(&x)) {
-            scores[row] = score;
+    for (k, fit) in fits.iter().enumerate() {
+        for &row in &fit.held_out {
+            scores[row] = oof_scores[position[row]];
             oov_rates[row] = corpus.oov_rate(&fit.vectorizer, row);
-            if k < config.folds {
-                fold_of[row] = Some(k);
-            }
+            fold_of[row] = Some(k);
         }
     }
+    let test_decisions = &final_fit.decisions[best];
+    for (&row, &d) in final_fit.held_out.iter().zip(test_decisions) {
+        scores[row] = platt.apply(d);
+        oov_rates[row] = corpus.oov_rate(&final_fit.vectorizer, row);
+    }
 
-    let oof_scores: Vec<f64> = train_rows.iter().map(|&r| scores[r]).collect();
     let threshold = config.threshold.choose(&train_labels, &oof_scores)?;
     let oof_metrics = BinaryMetrics::compute(&train_labels, &oof_scores, threshold);
-    let fold_metrics = fits[..config.folds]
+    let fold_metrics = fits
         .iter()
-        .map(|(_, held)| {
-            let y: Vec<bool> = held.iter().map(|&r| labels[r]).collect();
-            let s: Vec<f64> = held.iter().map(|&r| scores[r]).collect();
+        .map(|fit| {
+            let y: Vec<bool> = fit.held_out.iter().map(|&r| labels[r]).collect();
+            let s: Vec<f64> = fit.held_out.iter().map(|&r| scores[r]).collect();
             BinaryMetrics::compute(&y, &s, threshold)
         })
         .collect();
-    let test_metrics = (!test_rows.is_empty()).then(|| {
-        let y: Vec<bool> = test_rows.iter().map(|&r| labels[r]).collect();
-        let s: Vec<f64> = test_rows.iter().map(|&r| scores[r]).collect();
-        BinaryMetrics::compute(&y, &s, threshold)
-    });
+    let test_labels: Vec<bool> = test_rows.iter().map(|&r| labels[r]).collect();
+    let test_scores: Vec<f64> = test_rows.iter().map(|&r| scores[r]).collect();
+    let test_metrics = (!test_rows.is_empty())
+        .then(|| BinaryMetrics::compute(&test_labels, &test_scores, threshold));
+    let calibration = CalibrationOutcome {
+        method,
+        platt,
+        log_loss_raw,
+        log_loss_platt,
+        oof_raw: expected_calibration_error(&train_labels, &raw_oof),
+        oof_calibrated: expected_calibration_error(
+            &train_labels,
+            if method == CalibrationMethod::Platt {
+                &cross_fitted
+            } else {
+                &raw_oof
+            },
+        ),
+        test_raw: (!test_rows.is_empty()).then(|| {
+            let raw: Vec<f64> = test_decisions.iter().map(|&d| sigmoid(d)).collect();
+            expected_calibration_error(&test_labels, &raw)
+        }),
+        test_calibrated: (!test_rows.is_empty())
+            .then(|| expected_calibration_error(&test_labels, &test_scores)),
+    };
 
-    let (final_fit, _) = fits
+    let classifier = final_fit
+        .classifiers
         .into_iter()
-        .next_back()
-        .expect("the final fit is always present");
+        .nth(best)
+        .expect("the final fit keeps every grid point");
+    // Platt scaling folds into the linear model: sigmoid(a (w.x + b0) + b).
+    let classifier = LogisticRegression::from_parts(
+        classifier
+            .coefficients()
+            .iter()
+            .map(|w| w * platt.a)
+            .collect(),
+        classifier.intercept() * platt.a + platt.b,
+    )?;
     let model = FraudModel::from_parts(
         final_fit.vectorizer.into_vectorizer(),
-        final_fit.classifier,
+        classifier,
         threshold,
     )?;
     Ok(TrainingOutcome {
@@ -265,6 +542,8 @@ pub fn train_cross_validated(
         fold_metrics,
         oof_metrics,
         test_metrics,
+        search,
+        calibration,
     })
 }
 
@@ -334,7 +613,7 @@ mod tests {
             calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         })
         .unwrap();
-        assert_eq!(calls.into_inner(), 6);
+        assert_eq!(calls.into_inner(), 6 * config.c_path().len());
         assert!(outcome.scores.iter().all(|s| (0.0..=1.0).contains(s)));
         assert!(train.iter().all(|&r| outcome.fold_of[r].is_some()));
         assert!(test.iter().all(|&r| outcome.fold_of[r].is_none()));

@@ -44,6 +44,9 @@ pub struct LabelledData {
     pub texts: Vec<String>,
     /// Their labels.
     pub labels: Vec<Label>,
+    /// Each row's `kind` (a finer category such as `phishing_bank`), when the file has a
+    /// `kind` column.
+    pub kinds: Option<Vec<String>>,
     /// What the data was.
     pub fingerprint: DataFingerprint,
 }
@@ -54,6 +57,9 @@ impl LabelledData {
         self.labels.iter().map(|l| l.is_fraud()).collect()
     }
 }
+
+/// The optional column that gives each row a finer category for per-kind evaluation.
+pub const KIND_COLUMN: &str = "kind";
 
 /// Reads `path`, a CSV with a header naming `text_col` and `label_col`. `require_both_classes`
 /// is set for training data.
@@ -108,6 +114,8 @@ pub fn read_labelled_csv(
         ))
     })?;
 
+    let kind_idx = find(KIND_COLUMN);
+    let mut kinds = kind_idx.map(|_| Vec::new());
     let (mut texts, mut labels) = (Vec::new(), Vec::new());
     for record in reader.records() {
         let record = record.map_err(|e| csv_error(path, &bytes, e))?;
@@ -132,6 +140,9 @@ pub fn read_labelled_csv(
             .map_err(|e: text_model::UnknownLabel| line_err(line(), e.to_string()))?;
         texts.push(text.to_string());
         labels.push(label);
+        if let (Some(kinds), Some(i)) = (kinds.as_mut(), kind_idx) {
+            kinds.push(record.get(i).unwrap_or_default().trim().to_string());
+        }
     }
     if texts.is_empty() {
         return Err(file_err("no data rows after the header".into()));
@@ -153,6 +164,7 @@ pub fn read_labelled_csv(
     Ok(LabelledData {
         texts,
         labels,
+        kinds,
         fingerprint,
     })
 }

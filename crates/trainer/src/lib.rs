@@ -2,8 +2,10 @@
 //! demo data and imports public corpora. `main.rs` only parses arguments and calls [`run`].
 
 pub mod data;
+pub mod evaluate;
 pub mod import;
 pub mod report;
+pub mod service;
 pub mod train;
 
 use std::io::IsTerminal;
@@ -13,11 +15,9 @@ use anyhow::Context;
 use artifact_store::Registry;
 use clap::{Parser, Subcommand};
 use fraudloop_config::Home;
-use rayon::prelude::*;
 use serde_json::json;
 
 use crate::data::read_labelled_csv;
-use crate::report::{metrics_json, metrics_text};
 
 /// The program name, version and (when built with `FRAUDLOOP_GIT_SHA`) commit.
 pub fn code_version() -> String {
@@ -117,7 +117,7 @@ pub enum Command {
     },
     /// Write the demo corpus: mixed English/Chinese scam and legitimate messages.
     DemoData {
-        /// Output CSV (columns text,label,theme,language).
+        /// Output CSV (columns text,label,theme,language,kind,template).
         #[arg(long)]
         out: PathBuf,
         /// Number of messages.
@@ -138,6 +138,13 @@ pub enum Command {
         /// A drifted batch: new scam themes and wording, for demos of the monitoring loop.
         #[arg(long)]
         drifted: bool,
+    },
+    /// Run the closed loop as a service: retraining jobs, the promotion gate, rollback and
+    /// the audit log of decisions (TRAINER_ADDR, default 127.0.0.1:8002).
+    Serve {
+        /// A TOML file of loop settings (see README; FRAUDLOOP_LOOP__* override it).
+        #[arg(long, env = "FRAUDLOOP_LOOP_CONFIG", value_name = "FILE")]
+        config: Option<PathBuf>,
     },
     /// Import a public corpus as a labelled CSV.
     Import {
@@ -170,6 +177,17 @@ pub enum ImportCommand {
 
 /// Runs a parsed command, printing its output on standard output.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
+    if let Command::Serve { config } = &cli.command {
+        let settings = service::ServiceSettings::from_env(cli.home.clone(), config.as_deref())?;
+        return tokio::runtime::Runtime::new()
+            .context("starting the async runtime")?
+            .block_on(async {
+                let app = service::Application::build(settings).await?;
+                println!("trainer serve listening on http://127.0.0.1:{}", app.port());
+                app.run_until_stopped(fraudloop_http::shutdown_signal())
+                    .await
+            });
+    }
     let home = Home::resolve(cli.home);
     let open_registry = || {
         Registry::open(home.artifacts()).with_context(|| {
@@ -216,26 +234,11 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             let version = registry.resolve(&model)?;
             let bundle = registry.load(version)?;
             let data = read_labelled_csv(&data, &text_col, &label_col, false)?;
-            let scores: Vec<f64> = data
-                .texts
-                .par_iter()
-                .map(|t| bundle.model.score(t))
-                .collect();
-            let metrics = text_model::BinaryMetrics::compute(
-                &data.is_fraud(),
-                &scores,
-                bundle.model.threshold(),
-            );
+            let (v, text) = evaluate::evaluate(&bundle.model, &version.to_string(), &data);
             if json {
-                let mut v = metrics_json(&metrics);
-                v["version"] = json!(version.to_string());
-                v["threshold"] = json!(bundle.model.threshold());
                 println!("{v}");
             } else {
-                print!(
-                    "{}",
-                    metrics_text(&format!("{version} on {} rows", data.texts.len()), &metrics)
-                );
+                print!("{text}");
             }
         }
         Command::List { json } => {
@@ -254,6 +257,15 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                     "n_features": m.n_features,
                     "training_rows": m.training_data.rows,
                     "f1": metrics.get("f1"),
+                    "c": metrics.get("c"),
+                    "ece": metrics.get("ece"),
+                    "search": metrics.get("search"),
+                    "calibration": metrics.get("calibration").map(|c| json!({
+                        "method": c.get("method"),
+                        "ece": c.get("ece"),
+                        "reliability": c.pointer("/test/calibrated/reliability")
+                            .or_else(|| c.pointer("/out_of_fold/calibrated/reliability")),
+                    })),
                     "roc_auc": metrics.get("roc_auc"),
                     "code_version": m.code_version,
                 }));
@@ -269,12 +281,12 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("no models yet: run `trainer train --data <csv>`");
             } else {
                 println!(
-                    "{:<8} {:<21} {:<20} {:>8} {:>8} {:>9}",
-                    "version", "created", "aliases", "rows", "f1", "threshold"
+                    "{:<8} {:<21} {:<20} {:>8} {:>8} {:>9} {:>8} {:>7}",
+                    "version", "created", "aliases", "rows", "f1", "threshold", "C", "ECE"
                 );
                 for r in rows {
                     println!(
-                        "{:<8} {:<21} {:<20} {:>8} {:>8} {:>9.4}",
+                        "{:<8} {:<21} {:<20} {:>8} {:>8} {:>9.4} {:>8} {:>7}",
                         r["version"].as_str().unwrap_or_default(),
                         r["created_at"].as_str().unwrap_or_default(),
                         r["aliases"]
@@ -288,6 +300,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                         r["training_rows"],
                         r["f1"].as_f64().map_or("n/a".into(), |f| format!("{f:.4}")),
                         r["threshold"].as_f64().unwrap_or_default(),
+                        r["c"].as_f64().map_or("n/a".into(), |c| format!("{c}")),
+                        r["ece"]
+                            .as_f64()
+                            .map_or("n/a".into(), |e| format!("{e:.4}")),
                     );
                 }
             }
@@ -364,6 +380,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 out.display()
             );
         }
+        Command::Serve { .. } => unreachable!("handled above"),
         Command::Import {
             corpus:
                 ImportCommand::Spamassassin {

@@ -8,8 +8,8 @@ use artifact_store::{NewBundle, Registry};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{json, Value};
 use text_model::{
-    stratified_split, train_cross_validated, Corpus, Label, Progress, TextDescriptors,
-    TrainingConfig, TrainingOutcome, DESCRIPTOR_COLUMNS,
+    stratified_split, train_cross_validated, CalibrationError, Corpus, Label, Progress,
+    TextDescriptors, TrainingConfig, TrainingOutcome, DESCRIPTOR_COLUMNS,
 };
 
 use crate::data::{read_labelled_csv, LabelledData};
@@ -94,8 +94,8 @@ pub fn train(registry: &Registry, args: &TrainArgs) -> anyhow::Result<TrainRepor
     );
     let fits = bar(
         args.progress,
-        Some(config.folds as u64 + 1),
-        "fitting (cross-validation + final)",
+        Some(((config.folds + 1) * config.c_path().len()) as u64),
+        "searching C (cross-validation folds + final model)",
     );
     let outcome = train_cross_validated(
         &corpus,
@@ -104,7 +104,10 @@ pub fn train(registry: &Registry, args: &TrainArgs) -> anyhow::Result<TrainRepor
         &test_rows,
         config,
         &|p| match p {
-            Progress::FitDone { done, .. } => fits.set_position(done as u64),
+            Progress::FitDone { done, total } => {
+                fits.set_length(total as u64);
+                fits.set_position(done as u64)
+            }
         },
     )
     .context("training failed")?;
@@ -150,6 +153,7 @@ pub fn train(registry: &Registry, args: &TrainArgs) -> anyhow::Result<TrainRepor
         outcome.model.threshold(),
         started.elapsed().as_secs_f64()
     ));
+    text.push_str(&search_text(&outcome));
     text.push_str(&format!(
         "cross-validation ({} folds): f1 {f1_mean:.4} ± {f1_std:.4}\n",
         config.folds
@@ -223,12 +227,86 @@ fn training_metrics(
         "f1_mean": f1_mean,
         "f1_std": f1_std,
     });
+    v["search"] = search_json(outcome);
+    v["calibration"] = calibration_json(outcome);
+    v["c"] = json!(outcome.search.chosen_c);
+    v["ece"] = json!(round6(headline_calibration(outcome).ece));
     v["threshold"] = json!(outcome.model.threshold());
     v["threshold_policy"] = serde_json::to_value(config.threshold).expect("policy serialises");
     v["n_features"] = json!(outcome.model.vectorizer().n_features());
     v["train_rows"] = json!(n_train);
     v["test_rows"] = json!(n_test);
     v
+}
+
+fn round6(x: f64) -> f64 {
+    (x * 1e6).round() / 1e6
+}
+
+/// The calibration error of the rows the headline metrics describe.
+fn headline_calibration(outcome: &TrainingOutcome) -> &CalibrationError {
+    let c = &outcome.calibration;
+    c.test_calibrated.as_ref().unwrap_or(&c.oof_calibrated)
+}
+
+fn search_json(outcome: &TrainingOutcome) -> Value {
+    let s = &outcome.search;
+    json!({
+        "metric": s.metric,
+        "searched": s.searched,
+        "chosen": {"c": s.chosen_c},
+        "grid": s.grid.iter().map(|p| json!({"c": p.c, "score": round6(p.score)})).collect::<Vec<_>>(),
+    })
+}
+
+fn calibration_error_json(e: &CalibrationError) -> Value {
+    json!({
+        "ece": round6(e.ece),
+        "reliability": e.bins.iter().map(|b| json!({
+            "lower": b.lower,
+            "upper": b.upper,
+            "count": b.count,
+            "mean_score": round6(b.mean_score),
+            "fraud_rate": round6(b.fraud_rate),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+fn calibration_json(outcome: &TrainingOutcome) -> Value {
+    let c = &outcome.calibration;
+    let opt = |e: &Option<CalibrationError>| e.as_ref().map_or(Value::Null, calibration_error_json);
+    json!({
+        "method": c.method,
+        "platt": {"a": c.platt.a, "b": c.platt.b},
+        "cv_log_loss": {"none": round6(c.log_loss_raw), "platt": round6(c.log_loss_platt)},
+        "ece": round6(headline_calibration(outcome).ece),
+        "out_of_fold": {"uncalibrated": calibration_error_json(&c.oof_raw), "calibrated": calibration_error_json(&c.oof_calibrated)},
+        "test": {"uncalibrated": opt(&c.test_raw), "calibrated": opt(&c.test_calibrated)},
+    })
+}
+
+fn search_text(outcome: &TrainingOutcome) -> String {
+    let s = &outcome.search;
+    let c = &outcome.calibration;
+    let grid: Vec<String> = s
+        .grid
+        .iter()
+        .map(|p| format!("{}: {:.4}", p.c, p.score))
+        .collect();
+    format!(
+        "C = {} ({}; {:?} by C: {})\ncalibration {:?}: ECE {:.4} (uncalibrated {:.4})\n",
+        s.chosen_c,
+        if s.searched {
+            "chosen by cross-validation"
+        } else {
+            "fixed"
+        },
+        s.metric,
+        grid.join(", "),
+        c.method,
+        headline_calibration(outcome).ece,
+        c.test_raw.as_ref().unwrap_or(&c.oof_raw).ece,
+    )
 }
 
 /// `ref_data.csv`: one row per training or test message with its descriptors, its unseen
@@ -296,6 +374,28 @@ fn combine_fingerprints(
 
 /// Loads the training configuration: defaults, then the TOML file, then
 /// `FRAUDLOOP_TRAINER_*` environment variables.
+/// A value of `logistic.c` given in the file or the environment fixes C: the search grid
+/// is dropped, so setting C by hand means what it says.
 pub fn load_config(file: Option<&Path>) -> anyhow::Result<TrainingConfig> {
-    Ok(fraudloop_config::load_layered(file, "FRAUDLOOP_TRAINER_")?)
+    let mut config: TrainingConfig = fraudloop_config::load_layered(file, TRAINER_ENV_PREFIX)?;
+    let given: GivenC = fraudloop_config::load_layered(file, TRAINER_ENV_PREFIX)?;
+    if given.logistic.c.is_some() {
+        config.search.c.clear();
+    }
+    Ok(config)
+}
+
+const TRAINER_ENV_PREFIX: &str = "FRAUDLOOP_TRAINER_";
+
+/// Only whether `logistic.c` was given; every other key is checked by [`TrainingConfig`].
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+struct GivenC {
+    #[serde(default)]
+    logistic: GivenLogistic,
+}
+
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+struct GivenLogistic {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    c: Option<f64>,
 }

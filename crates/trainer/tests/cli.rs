@@ -396,6 +396,31 @@ fn evaluate_reports_metrics_and_rejects_unknown_models() {
     let text = ok(h, &["evaluate", "--data", s(&eval)]);
     assert!(text.starts_with("v0001 on 200 rows\n"), "{text}");
 
+    // The demo CSV has a kind column: recall and precision per kind, counted from the rows.
+    let per_kind = v["per_kind"]
+        .as_array()
+        .expect("per_kind with a kind column");
+    let rows: u64 = per_kind.iter().map(|k| k["rows"].as_u64().unwrap()).sum();
+    assert_eq!(rows, 200);
+    let tp = v["confusion"]["tp"].as_u64().unwrap();
+    let caught: f64 = per_kind
+        .iter()
+        .filter_map(|k| Some(k["recall"].as_f64()? * k["fraud"].as_f64()?))
+        .sum();
+    assert!((caught - tp as f64).abs() < 1e-6, "{caught} vs tp {tp}");
+    assert!(per_kind.iter().any(|k| k["kind"] == "legit_otp"), "{v}");
+    assert!(text.contains("per kind\n"), "{text}");
+    assert!(text.contains("legit_otp"), "{text}");
+    // Without a kind column there is no per-kind block.
+    let plain = h.join("plain.csv");
+    std::fs::write(
+        &plain,
+        "text,label\nwin a prize now http://x.top,fraud\nlunch at noon?,legit\n",
+    )
+    .unwrap();
+    let v = json(&ok(h, &["evaluate", "--data", s(&plain), "--json"]));
+    assert!(v.get("per_kind").is_none(), "{v}");
+
     let stderr = fails(
         h,
         &["evaluate", "--data", s(&eval), "--model", "v0009", "--json"],
@@ -411,6 +436,81 @@ fn evaluate_reports_metrics_and_rejects_unknown_models() {
     );
 }
 
+#[test]
+fn train_searches_c_unless_the_config_fixes_it() {
+    let home = TempDir::new().unwrap();
+    let h = home.path();
+    let data = demo(h, "data.csv", 600, 8);
+
+    let searched = json(&ok(h, &["train", "--data", s(&data), "--json"]));
+    let grid = searched["search"]["grid"].as_array().unwrap();
+    assert_eq!(searched["search"]["searched"], true);
+    assert_eq!(grid.len(), 6, "{searched}");
+    let best = grid
+        .iter()
+        .map(|p| p["score"].as_f64().unwrap())
+        .fold(f64::MIN, f64::max);
+    let chosen = searched["c"].as_f64().unwrap();
+    let chosen_score = grid.iter().find(|p| p["c"] == chosen).unwrap()["score"]
+        .as_f64()
+        .unwrap();
+    assert_eq!(chosen_score, best, "{searched}");
+    assert!(
+        searched["calibration"]["ece"].as_f64().is_some(),
+        "{searched}"
+    );
+    assert!(searched["ece"].as_f64().unwrap() < 0.2, "{searched}");
+
+    // A value of C in the file fixes it: one grid point, no search.
+    let config = h.join("trainer.toml");
+    std::fs::write(&config, "[logistic]\nc = 7.5\n").unwrap();
+    let fixed = json(&ok(
+        h,
+        &[
+            "train",
+            "--data",
+            s(&data),
+            "--config",
+            s(&config),
+            "--json",
+        ],
+    ));
+    assert_eq!(fixed["search"]["searched"], false, "{fixed}");
+    assert_eq!(fixed["c"], 7.5);
+    assert_eq!(fixed["search"]["grid"].as_array().unwrap().len(), 1);
+    // So does the environment, and a grid in the file is searched with its metric.
+    let out = output(
+        trainer(h)
+            .args(["--home", s(h), "train", "--data", s(&data), "--json"])
+            .env("FRAUDLOOP_TRAINER_LOGISTIC__C", "30"),
+    );
+    assert_eq!(out.code, Some(0), "{out:?}");
+    assert_eq!(json(&out.stdout)["c"], 30.0);
+    std::fs::write(&config, "[search]\nc = [0.5, 5.0]\nmetric = \"pr_auc\"\n").unwrap();
+    let grid = json(&ok(
+        h,
+        &[
+            "train",
+            "--data",
+            s(&data),
+            "--config",
+            s(&config),
+            "--json",
+        ],
+    ));
+    assert_eq!(grid["search"]["metric"], "pr_auc");
+    assert_eq!(grid["search"]["grid"].as_array().unwrap().len(), 2);
+
+    let list = json(&ok(h, &["list", "--json"]));
+    let versions = list["versions"].as_array().unwrap();
+    assert_eq!(versions.len(), 4);
+    assert_eq!(versions[1]["c"], 7.5);
+    assert!(versions[0]["ece"].as_f64().is_some(), "{list}");
+    assert!(versions[0]["search"]["grid"].is_array(), "{list}");
+    let text = ok(h, &["list"]);
+    assert!(text.lines().next().unwrap().contains("ECE"), "{text}");
+}
+
 // ---------------------------------------------------------------- 4. bad input
 
 #[test]
@@ -422,7 +522,7 @@ fn train_rejects_a_missing_column() {
         "data.csv",
         &content,
         &["--label-col", "nope"],
-        &["{file}: missing column \"nope\" (columns found: text, label, theme, language)"],
+        &["{file}: missing column \"nope\" (columns found: text, label, theme, language, kind, template)"],
     );
 }
 
@@ -645,7 +745,10 @@ fn demo_data_is_deterministic_per_seed() {
 
     for bytes in [&a, &drifted] {
         let text = std::str::from_utf8(bytes).unwrap();
-        assert_eq!(text.lines().next(), Some("text,label,theme,language"));
+        assert_eq!(
+            text.lines().next(),
+            Some("text,label,theme,language,kind,template")
+        );
         let mut reader = csv::Reader::from_reader(bytes.as_slice());
         let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
         assert_eq!(rows.len(), 300);

@@ -5,6 +5,7 @@ use crate::Label;
 
 pub(crate) const PHISHING_ACCOUNT: ThemeSpec = ThemeSpec {
     name: "phishing_account",
+    kind: "phishing_bank",
     class: Label::Fraud,
     drift: false,
     weight: 10,
@@ -47,6 +48,7 @@ pub(crate) const PHISHING_ACCOUNT: ThemeSpec = ThemeSpec {
 
 pub(crate) const PARCEL_FEE: ThemeSpec = ThemeSpec {
     name: "parcel_fee",
+    kind: "phishing_delivery",
     class: Label::Fraud,
     drift: false,
     weight: 10,
@@ -87,6 +89,7 @@ pub(crate) const PARCEL_FEE: ThemeSpec = ThemeSpec {
 
 pub(crate) const REFUND: ThemeSpec = ThemeSpec {
     name: "refund",
+    kind: "customer_service_refund",
     class: Label::Fraud,
     drift: false,
     weight: 10,
@@ -126,6 +129,7 @@ pub(crate) const REFUND: ThemeSpec = ThemeSpec {
 
 pub(crate) const PRIZE: ThemeSpec = ThemeSpec {
     name: "prize",
+    kind: "prize_lottery",
     class: Label::Fraud,
     drift: false,
     weight: 10,
@@ -165,6 +169,7 @@ pub(crate) const PRIZE: ThemeSpec = ThemeSpec {
 
 pub(crate) const BANK_IMPERSONATION: ThemeSpec = ThemeSpec {
     name: "bank_impersonation",
+    kind: "phishing_bank",
     class: Label::Fraud,
     drift: false,
     weight: 10,
@@ -204,6 +209,7 @@ pub(crate) const BANK_IMPERSONATION: ThemeSpec = ThemeSpec {
 
 pub(crate) const LOAN: ThemeSpec = ThemeSpec {
     name: "loan",
+    kind: "loan",
     class: Label::Fraud,
     drift: false,
     weight: 10,
@@ -242,6 +248,7 @@ pub(crate) const LOAN: ThemeSpec = ThemeSpec {
 
 pub(crate) const AUTHORITY_IMPERSONATION: ThemeSpec = ThemeSpec {
     name: "authority_impersonation",
+    kind: "impersonation_official",
     class: Label::Fraud,
     drift: false,
     weight: 10,

@@ -6,6 +6,7 @@ use crate::Label;
 
 pub(crate) const OTP_CODE: ThemeSpec = ThemeSpec {
     name: "otp_code",
+    kind: "legit_otp",
     class: Label::Legit,
     drift: false,
     weight: 14,
@@ -39,6 +40,7 @@ pub(crate) const OTP_CODE: ThemeSpec = ThemeSpec {
 
 pub(crate) const BILL_PAYMENT: ThemeSpec = ThemeSpec {
     name: "bill_payment",
+    kind: "legit_bill",
     class: Label::Legit,
     drift: false,
     weight: 12,
@@ -83,6 +85,7 @@ pub(crate) const BILL_PAYMENT: ThemeSpec = ThemeSpec {
 
 pub(crate) const DELIVERY_NOTICE: ThemeSpec = ThemeSpec {
     name: "delivery_notice",
+    kind: "legit_delivery",
     class: Label::Legit,
     drift: false,
     weight: 14,
@@ -122,6 +125,7 @@ pub(crate) const DELIVERY_NOTICE: ThemeSpec = ThemeSpec {
 
 pub(crate) const PERSONAL_CHAT: ThemeSpec = ThemeSpec {
     name: "personal_chat",
+    kind: "legit_chat",
     class: Label::Legit,
     drift: false,
     weight: 18,
@@ -161,6 +165,7 @@ pub(crate) const PERSONAL_CHAT: ThemeSpec = ThemeSpec {
 
 pub(crate) const WORK_MESSAGE: ThemeSpec = ThemeSpec {
     name: "work_message",
+    kind: "legit_chat",
     class: Label::Legit,
     drift: false,
     weight: 12,
@@ -202,6 +207,7 @@ pub(crate) const WORK_MESSAGE: ThemeSpec = ThemeSpec {
 
 pub(crate) const SHOP_PROMOTION: ThemeSpec = ThemeSpec {
     name: "shop_promotion",
+    kind: "legit_marketing",
     class: Label::Legit,
     drift: false,
     weight: 14,
@@ -242,6 +248,7 @@ pub(crate) const SHOP_PROMOTION: ThemeSpec = ThemeSpec {
 
 pub(crate) const APPOINTMENT_REMINDER: ThemeSpec = ThemeSpec {
     name: "appointment_reminder",
+    kind: "legit_appointment",
     class: Label::Legit,
     drift: false,
     weight: 8,
@@ -279,6 +286,7 @@ pub(crate) const APPOINTMENT_REMINDER: ThemeSpec = ThemeSpec {
 
 pub(crate) const SECURITY_ALERT: ThemeSpec = ThemeSpec {
     name: "security_alert",
+    kind: "legit_bank_alert",
     class: Label::Legit,
     drift: false,
     weight: 8,

@@ -1,6 +1,7 @@
 //! The theme tables: every theme's templates in English and Chinese, its class, its weight and
 //! whether it may be rendered as an e-mail.
 
+mod common;
 mod drift;
 mod email;
 mod fraud;
@@ -27,6 +28,9 @@ pub(crate) enum EmailKind {
 pub(crate) struct ThemeSpec {
     /// Stable identifier written to the `theme` column.
     pub name: &'static str,
+    /// The kind of fraud or legitimate message (`phishing_bank`, `legit_otp`), written to the
+    /// `kind` column; several themes may share one kind.
+    pub kind: &'static str,
     /// The class every message of the theme has before label noise.
     pub class: Label,
     /// True for fraud themes that only the drifted batch contains.
@@ -72,11 +76,20 @@ pub(crate) const THEMES: &[ThemeSpec] = &[
     fraud::BANK_IMPERSONATION,
     fraud::LOAN,
     fraud::AUTHORITY_IMPERSONATION,
-    drift::CRYPTO_INVESTMENT,
-    drift::TASK_JOB,
-    drift::FAMILY_EMERGENCY,
+    common::CRYPTO_INVESTMENT,
+    common::TASK_JOB,
+    common::FAMILY_EMERGENCY,
+    common::FAKE_CUSTOMER_SERVICE,
+    common::ROMANCE,
+    common::GAME_TRADING,
+    common::OTP_THEFT,
+    common::PHISHING_TAX,
+    common::BOSS_IMPERSONATION,
+    common::STOCK_INVESTMENT,
     drift::QR_PAYMENT,
-    drift::FAKE_CUSTOMER_SERVICE,
+    drift::CHARITY_DONATION,
+    drift::TICKET_RESALE,
+    drift::RENTAL_DEPOSIT,
     legit::OTP_CODE,
     legit::BILL_PAYMENT,
     legit::DELIVERY_NOTICE,
@@ -85,6 +98,7 @@ pub(crate) const THEMES: &[ThemeSpec] = &[
     legit::SHOP_PROMOTION,
     legit::APPOINTMENT_REMINDER,
     legit::SECURITY_ALERT,
+    common::GOVERNMENT_NOTICE,
 ];
 
 /// The themes of one group, in table order.

@@ -78,6 +78,7 @@ pub fn serve(home: &Home, options: DemoOptions, labelled: usize) {
                     text: m.text,
                     label: m.label.as_str().into(),
                     source: "operator".into(),
+                    contact: None,
                     comment: None,
                     model_version: None,
                     risk_score: Some(p.score),

@@ -50,6 +50,9 @@ pub struct FeedbackRequest {
     /// Free-text comment.
     #[serde(default)]
     pub comment: Option<String>,
+    /// Who the user is (account, phone, e-mail), for per-contact limits on user labels.
+    #[serde(default)]
+    pub contact: Option<String>,
 }
 
 /// `POST /feedback`: 201 with the stored record; the same feedback again returns the stored
@@ -77,6 +80,13 @@ pub async fn feedback(
         return Err(ApiError::invalid(
             ErrorCode::CommentTooLong,
             "comment is limited to 2000 characters",
+        ));
+    }
+    let contact = request.contact.filter(|c| !c.trim().is_empty());
+    if contact.as_ref().is_some_and(|c| c.chars().count() > 200) {
+        return Err(ApiError::invalid(
+            ErrorCode::InvalidRequest,
+            "contact is limited to 200 characters",
         ));
     }
     let label = label.to_string();
@@ -142,6 +152,22 @@ pub async fn feedback(
             }
         };
 
+    // Checked once the target is known to exist, so unknown ids answer 404 as before.
+    if let (true, Some(contact)) = (source == "user", contact.as_deref()) {
+        if let Err(wait) = state
+            .contact_limiter
+            .admit(contact, std::time::Instant::now())
+        {
+            return Err(ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                ErrorCode::RateLimited,
+                format!(
+                    "too many user labels from this contact; at most {} a minute, retry in {wait} s",
+                    state.settings.user_labels_per_minute
+                ),
+            ));
+        }
+    }
     // Same-key requests are serialised so a retry cannot store a duplicate.
     let _guard = state.stripe(&key).lock().await;
     let content_key = FeedbackIndex::content_key(&text, &label, &source, comment.as_deref());
@@ -166,6 +192,7 @@ pub async fn feedback(
         text,
         label,
         source,
+        contact,
         comment,
         model_version,
         risk_score,

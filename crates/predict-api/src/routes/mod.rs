@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod batch;
+pub mod contact_limit;
 pub(crate) mod encoding;
 pub mod feedback;
 pub mod meta;

@@ -320,3 +320,36 @@ async fn assert_error_body(response: reqwest::Response, status: u16, code: &str)
     assert_eq!(body["error"]["code"], code);
     text
 }
+
+/// One contact cannot flood `/feedback` with user labels; other contacts and operators are
+/// not held back by it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn user_labels_are_rate_limited_per_contact() {
+    let app = spawn_app_with(Start::WithModel, |s| s.user_labels_per_minute = 3).await;
+    let label = |i: usize, source: &str, contact: &str| json!({"text": format!("message number {i}"), "label": "legit", "source": source, "contact": contact});
+    for i in 0..3 {
+        json_with_status(
+            app.post_json("/feedback", &label(i, "user", "mallory"))
+                .await,
+            201,
+        )
+        .await;
+    }
+    let refused = app
+        .post_json("/feedback", &label(3, "user", "mallory"))
+        .await;
+    let body = assert_error_body(refused, 429, "rate_limited").await;
+    assert!(body.contains("at most 3 a minute"), "{body}");
+    let stored = json_with_status(
+        app.post_json("/feedback", &label(4, "user", "alice")).await,
+        201,
+    )
+    .await;
+    assert_eq!(stored["contact"], "alice");
+    json_with_status(
+        app.post_json("/feedback", &label(5, "operator", "mallory"))
+            .await,
+        201,
+    )
+    .await;
+}

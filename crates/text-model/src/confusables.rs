@@ -1,0 +1,365 @@
+//! Folding of evasive spellings: what scammers write to slip past keyword filters.
+//!
+//! Runs on NFKC-lowercased text (full-width digits and letters are ASCII by then) and undoes:
+//! - invisible characters (zero-width spaces and joiners, soft hyphens, variation selectors);
+//! - Cyrillic and Greek look-alikes inside Latin words (`pаypal` with a Cyrillic `а`);
+//! - letters spaced or dotted apart (`v.e.r.i.f.y`, `p a y p a l`, `刷 单`);
+//! - emoji wedged between letters or Chinese characters (`刷💰单`);
+//! - digits standing in for letters inside a word (`amaz0n`, `l0an`);
+//! - common homophones and pinyin of Chinese words filters look for (`薇信` for 微信).
+//!
+//! Every rule changes only text that ordinary messages do not contain, so folding leaves a
+//! plain message as it is; [`fold`] says whether it changed anything, which the drift monitor
+//! watches as the share of messages that needed folding.
+
+use std::borrow::Cow;
+
+use crate::tokenize::is_cjk;
+
+/// Invisible characters that only split words.
+fn is_invisible(c: char) -> bool {
+    matches!(c as u32,
+        0x00AD | 0x034F | 0x061C | 0x115F | 0x1160 | 0x17B4 | 0x17B5 | 0x180B..=0x180E
+        | 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x2064 | 0x206A..=0x206F
+        | 0x3164 | 0xFE00..=0xFE0F | 0xFEFF | 0xFFA0 | 0xE0100..=0xE01EF)
+}
+
+/// The Latin letter a Cyrillic or Greek lower-case letter looks like.
+fn latin_look_alike(c: char) -> Option<char> {
+    Some(match c {
+        'а' => 'a',
+        'в' => 'b',
+        'с' => 'c',
+        'ԁ' => 'd',
+        'е' | 'ё' => 'e',
+        'һ' => 'h',
+        'і' | 'ї' => 'i',
+        'ј' => 'j',
+        'к' => 'k',
+        'ӏ' => 'l',
+        'м' => 'm',
+        'п' => 'n',
+        'о' => 'o',
+        'р' => 'p',
+        'ԛ' => 'q',
+        'г' => 'r',
+        'ѕ' => 's',
+        'т' => 't',
+        'и' | 'ц' => 'u',
+        'ѵ' => 'v',
+        'ԝ' | 'ш' => 'w',
+        'х' => 'x',
+        'у' => 'y',
+        'α' => 'a',
+        'β' => 'b',
+        'ε' => 'e',
+        'η' => 'n',
+        'ι' => 'i',
+        'κ' => 'k',
+        'ν' => 'v',
+        'ο' => 'o',
+        'ρ' => 'p',
+        'τ' => 't',
+        'υ' => 'u',
+        'χ' => 'x',
+        'γ' => 'y',
+        _ => return None,
+    })
+}
+
+/// The letter a digit stands for inside a word (`@` and `$` are left to the e-mail and money
+/// placeholders).
+fn letter_for_digit(c: char) -> Option<char> {
+    Some(match c {
+        '0' => 'o',
+        '1' => 'l',
+        '3' => 'e',
+        '4' => 'a',
+        '5' => 's',
+        _ => return None,
+    })
+}
+
+/// Emoji and pictographs, which carry no word when wedged inside one.
+fn is_pictograph(c: char) -> bool {
+    matches!(c as u32,
+        0x1F000..=0x1FAFF | 0x2600..=0x27BF | 0x2B00..=0x2BFF)
+}
+
+/// Separators that spaced-out letters use.
+fn is_spacer(c: char) -> bool {
+    matches!(
+        c,
+        ' ' | '.' | '-' | '_' | '*' | '·' | '•' | '/' | '|' | '~' | '+'
+    )
+}
+
+/// Homophones, variant characters and pinyin of words that filters look for, with the word
+/// they stand for. Longest first where one contains another.
+const HOMOPHONES: &[(&str, &str)] = &[
+    ("薇信", "微信"),
+    ("威信", "微信"),
+    ("徽信", "微信"),
+    ("维信", "微信"),
+    ("v信", "微信"),
+    ("weixin", "微信"),
+    ("扣扣", "qq"),
+    ("企鹅号", "qq"),
+    ("兼耳只", "兼职"),
+    ("兼只", "兼职"),
+    ("jianzhi", "兼职"),
+    ("代款", "贷款"),
+    ("待款", "贷款"),
+    ("daikuan", "贷款"),
+    ("刷dan", "刷单"),
+    ("shuadan", "刷单"),
+    ("返莉", "返利"),
+    ("fanli", "返利"),
+    ("菠菜", "博彩"),
+    ("yzm", "验证码"),
+    ("验证妈", "验证码"),
+    ("驗證碼", "验证码"),
+    ("转帐", "转账"),
+    ("zhuanzhang", "转账"),
+    ("徵信", "征信"),
+];
+
+/// The folded text and whether anything was folded.
+pub fn fold(text: &str) -> (Cow<'_, str>, bool) {
+    let mut changed = false;
+    let mut current: Cow<'_, str> = Cow::Borrowed(text);
+    if let Some(next) = remove_invisible_and_wedged(&current) {
+        current = Cow::Owned(next);
+        changed = true;
+    }
+    if let Some(next) = fold_mixed_script_words(&current) {
+        current = Cow::Owned(next);
+        changed = true;
+    }
+    if let Some(next) = join_spaced_letters(&current) {
+        current = Cow::Owned(next);
+        changed = true;
+    }
+    if let Some(next) = replace_homophones(&current) {
+        current = Cow::Owned(next);
+        changed = true;
+    }
+    (current, changed)
+}
+
+/// Drops invisible characters, and emoji that sit between two letters or Chinese
+/// characters.
+fn remove_invisible_and_wedged(text: &str) -> Option<String> {
+    if text.is_ascii() {
+        return None;
+    }
+    let chars: Vec<char> = text.chars().collect();
+    let is_word = |c: char| c.is_alphanumeric() || is_cjk(c);
+    let mut out = String::with_capacity(text.len());
+    let mut changed = false;
+    for (i, &c) in chars.iter().enumerate() {
+        if is_invisible(c) {
+            changed = true;
+            continue;
+        }
+        if is_pictograph(c) {
+            let before = chars[..i]
+                .iter()
+                .rev()
+                .find(|&&p| !is_pictograph(p) && !is_invisible(p));
+            let after = chars[i + 1..]
+                .iter()
+                .find(|&&n| !is_pictograph(n) && !is_invisible(n));
+            if let (Some(&b), Some(&a)) = (before, after) {
+                if is_word(b) && is_word(a) {
+                    changed = true;
+                    continue;
+                }
+            }
+        }
+        out.push(c);
+    }
+    changed.then_some(out)
+}
+
+/// In words that mix Latin letters with Cyrillic/Greek look-alikes or with digits standing
+/// for letters, maps those to the Latin letters they imitate.
+fn fold_mixed_script_words(text: &str) -> Option<String> {
+    let mut out = String::with_capacity(text.len());
+    let mut changed = false;
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String, changed: &mut bool| {
+        if let Some(folded) = fold_word(word) {
+            out.push_str(&folded);
+            *changed = true;
+        } else {
+            out.push_str(word);
+        }
+        word.clear();
+    };
+    for c in text.chars() {
+        if c.is_alphanumeric() && !is_cjk(c) {
+            word.push(c);
+        } else {
+            flush(&mut word, &mut out, &mut changed);
+            out.push(c);
+        }
+    }
+    flush(&mut word, &mut out, &mut changed);
+    changed.then_some(out)
+}
+
+fn fold_word(word: &str) -> Option<String> {
+    let latin = word.chars().filter(|c| c.is_ascii_alphabetic()).count();
+    if latin == 0 {
+        // A word all of look-alikes (`расе` is Russian; `рау` is not) stays as it is.
+        return None;
+    }
+    let chars: Vec<char> = word.chars().collect();
+    let mut changed = false;
+    let mut out = String::with_capacity(word.len());
+    for (i, &c) in chars.iter().enumerate() {
+        if let Some(l) = latin_look_alike(c) {
+            out.push(l);
+            changed = true;
+            continue;
+        }
+        // A digit stands for a letter only between two letters (`amaz0n`, not `mp3`), in a
+        // word that has at least two Latin letters and no other digits (`b2b`, `4g5g` stay).
+        if let Some(l) = letter_for_digit(c) {
+            let letter = |p: Option<&char>| {
+                p.is_some_and(|p| p.is_alphabetic() || letter_for_digit(*p).is_some())
+            };
+            let has_other_digits = chars
+                .iter()
+                .any(|d| d.is_ascii_digit() && letter_for_digit(*d).is_none());
+            if i > 0
+                && chars[i - 1].is_alphabetic()
+                && letter(chars.get(i + 1))
+                && latin >= 2
+                && !has_other_digits
+            {
+                out.push(l);
+                changed = true;
+                continue;
+            }
+        }
+        out.push(c);
+    }
+    changed.then_some(out)
+}
+
+/// Joins runs of single letters spaced or dotted apart: three or more Latin letters
+/// (`v.e.r.i.f.y`), two or more Chinese characters (`刷 单`).
+fn join_spaced_letters(text: &str) -> Option<String> {
+    let chars: Vec<char> = text.chars().collect();
+    let n = chars.len();
+    let single = |i: usize| -> Option<bool> {
+        // Some(is_cjk) when chars[i] is a letter standing alone between spacers or ends.
+        let c = chars[i];
+        let alone = (i == 0 || is_spacer(chars[i - 1]) || chars[i - 1].is_whitespace())
+            && (i + 1 == n || is_spacer(chars[i + 1]) || chars[i + 1].is_whitespace());
+        if !alone {
+            return None;
+        }
+        if is_cjk(c) {
+            Some(true)
+        } else if c.is_alphabetic() {
+            Some(false)
+        } else {
+            None
+        }
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut changed = false;
+    let mut i = 0;
+    while i < n {
+        let Some(cjk) = single(i) else {
+            out.push(chars[i]);
+            i += 1;
+            continue;
+        };
+        // Follow letter, one spacer (or spaces), letter, ... of the same script.
+        let mut run = vec![i];
+        let mut j = i + 1;
+        loop {
+            let mut k = j;
+            let mut gap = 0;
+            while k < n && (is_spacer(chars[k]) || chars[k] == ' ') && gap < 2 {
+                k += 1;
+                gap += 1;
+            }
+            if gap == 0 || k >= n || single(k) != Some(cjk) {
+                break;
+            }
+            run.push(k);
+            j = k + 1;
+        }
+        let needed = if cjk { 2 } else { 3 };
+        if run.len() >= needed {
+            run.iter().for_each(|&r| out.push(chars[r]));
+            changed = true;
+            i = j;
+        } else {
+            out.push(chars[i]);
+            i += 1;
+        }
+    }
+    changed.then_some(out)
+}
+
+fn replace_homophones(text: &str) -> Option<String> {
+    let mut current: Option<String> = None;
+    for (from, to) in HOMOPHONES {
+        if from == to {
+            continue;
+        }
+        let source = current.as_deref().unwrap_or(text);
+        if source.contains(from) {
+            current = Some(source.replace(from, to));
+        }
+    }
+    current
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn folded(text: &str) -> String {
+        fold(text).0.into_owned()
+    }
+
+    #[test]
+    fn folds_each_evasion() {
+        assert_eq!(
+            folded("ver\u{200b}ify your acc\u{200d}ount"),
+            "verify your account"
+        );
+        assert_eq!(folded("pаypаl login"), "paypal login"); // Cyrillic а
+        assert_eq!(folded("v.e.r.i.f.y now"), "verify now");
+        assert_eq!(folded("p a y p a l"), "paypal");
+        assert_eq!(folded("刷 单 返 利"), "刷单返利");
+        assert_eq!(folded("刷💰单返利"), "刷单返利");
+        assert_eq!(folded("amaz0n pr1me"), "amazon prlme");
+        assert_eq!(folded("加薇信领取"), "加微信领取");
+    }
+
+    #[test]
+    fn leaves_plain_text_alone() {
+        for plain in [
+            "lunch at 1? bring the notes",
+            "your code is 482913, do not share it",
+            "mp3 player, 4g network, b2b sales, covid19",
+            "i am a fan of plan b",
+            "明天下午3点开会，记得带材料😊",
+            "встреча завтра в 10",
+            "great 👍 thanks",
+            "u.s. office",
+        ] {
+            let (out, changed) = fold(plain);
+            assert!(!changed, "{plain:?} became {out:?}");
+            assert_eq!(out, plain);
+        }
+    }
+}
