@@ -25,6 +25,8 @@ export DRIFT_MONITOR_URL="http://$DRIFT_MONITOR_ADDR"
 export TRAINER_URL="http://$TRAINER_ADDR"
 export FEEDBACK_AGENT_URL="http://$FEEDBACK_AGENT_ADDR"
 export AGENT_PUBLIC_URL="${AGENT_PUBLIC_URL:-$FEEDBACK_AGENT_URL}"
+# The agent's knowledge base is the checkout's, wherever the home is.
+export FEEDBACK_AGENT_KNOWLEDGE_BASE="${FEEDBACK_AGENT_KNOWLEDGE_BASE:-$repo/knowledge_base}"
 cd "$repo"
 
 # The services of this checkout, in start order (a crate that is not here is skipped).
