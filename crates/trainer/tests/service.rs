@@ -21,38 +21,7 @@ fn settings(home: &std::path::Path) -> ServiceSettings {
 #[test]
 fn openapi_documents_every_route_and_error_code() {
     let doc: Value = serde_json::from_str(OPENAPI).unwrap();
-    let paths = doc["paths"].as_object().unwrap();
-    let table = route_table();
-    let served: Vec<(&str, String)> = table
-        .endpoints()
-        .map(|(p, m)| (p, m.as_str().to_ascii_lowercase()))
-        .collect();
-    for (path, method) in &served {
-        assert!(
-            paths.get(*path).and_then(|item| item.get(method)).is_some(),
-            "{method} {path} is not documented"
-        );
-    }
-    for (path, item) in paths {
-        for method in item.as_object().unwrap().keys() {
-            assert!(
-                served.iter().any(|(p, m)| p == path && m == method),
-                "{method} {path} is documented but not served"
-            );
-        }
-    }
-    let codes: Vec<&str> = doc["components"]["schemas"]["Error"]["properties"]["error"]
-        ["properties"]["code"]["enum"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_str().unwrap())
-        .collect();
-    let all: Vec<&str> = fraudloop_http::ErrorCode::ALL
-        .iter()
-        .map(|c| c.as_str())
-        .collect();
-    assert_eq!(codes, all);
+    fraudloop_http::testing::assert_openapi_matches(&doc, &route_table());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
