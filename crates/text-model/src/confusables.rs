@@ -210,6 +210,14 @@ fn fold_mixed_script_words(text: &str) -> Option<String> {
 }
 
 fn fold_word(word: &str) -> Option<String> {
+    // Almost every word has nothing to fold: say so without collecting its characters (this
+    // pass allocated for every word of every message, a large share of `/predict`'s cost).
+    if !word
+        .chars()
+        .any(|c| latin_look_alike(c).is_some() || letter_for_digit(c).is_some())
+    {
+        return None;
+    }
     let latin = word.chars().filter(|c| c.is_ascii_alphabetic()).count();
     if latin == 0 {
         // A word all of look-alikes (`расе` is Russian; `рау` is not) stays as it is.
