@@ -31,8 +31,10 @@ if ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -q "$schemathesis_ver
   done
 fi
 
-echo "==> building the debug binaries (a no-op after cargo test)"
-(cd "$repo" && cargo build --locked -p predict-api -p trainer --bins --quiet)
+echo "==> building the debug binaries (a no-op after cargo test --workspace)"
+# The same build as the tests' (their integration tests run the binaries): a `cargo build` of
+# two packages would unify features differently and rebuild half the dependencies.
+(cd "$repo" && cargo test --workspace --locked --no-run --quiet)
 bin="$target/debug"
 
 work="$(mktemp -d)"

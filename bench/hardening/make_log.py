@@ -20,6 +20,7 @@ start = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=1
 descriptors = {k: 1.0 for k in ["cjk_share", "digit_share", "email_count", "exclamation_count",
                                 "length", "money_count", "oov_rate", "phone_count",
                                 "upper_share", "url_count", "word_count"]}
+descriptors["folded"] = 0.0
 with open(os.path.join(d, "predictions-other-replica-20260101T000000Z-1.jsonl"), "w") as f, \
         open(args.ids_out, "w") as ids:
     for i in range(args.rows):

@@ -32,12 +32,11 @@ for var in WEB_UI_ADDR PREDICT_API_ADDR DRIFT_MONITOR_ADDR TRAINER_ADDR FEEDBACK
 done
 
 launch() { # starts scripts/start.sh in the background, output to $work/out.log
-  # With job control on, the background job does not ignore SIGINT (as a script's background
-  # jobs otherwise do), so it gets Ctrl-C the way a terminal delivers it.
-  set -m
-  "$repo/scripts/start.sh" >"$work/out.log" 2>&1 &
+  # A script's background jobs ignore SIGINT, and so does everything started by a shell that
+  # was itself started in the background; a shell cannot trap a signal it starts out ignoring.
+  # `env --default-signal` restores it, so the launcher gets Ctrl-C the way a terminal delivers it.
+  env --default-signal=INT "$repo/scripts/start.sh" >"$work/out.log" 2>&1 &
   launcher=$!
-  set +m
 }
 
 echo "== start: empty home, free ports"

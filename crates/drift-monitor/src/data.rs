@@ -6,7 +6,10 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use prod_data::{FeedbackRecord, PredictionRecord};
-use text_model::DESCRIPTOR_COLUMNS;
+use text_model::{DEFAULT_MAX_CHARS, DESCRIPTOR_COLUMNS, DESCRIPTOR_COUNT};
+
+/// The descriptor an older reference may lack.
+const FOLDED_COLUMN: &str = "folded";
 
 use crate::Error;
 
@@ -22,7 +25,7 @@ pub struct Row {
     /// True label when known (always in the reference, from feedback in production).
     pub actual_fraud: Option<bool>,
     /// Descriptor values in [`DESCRIPTOR_COLUMNS`] order.
-    pub descriptors: [f64; 11],
+    pub descriptors: [f64; DESCRIPTOR_COUNT],
 }
 
 /// The production model's `ref_data.csv`.
@@ -74,9 +77,14 @@ impl Reference {
             col("risk_score")?,
             col("predicted_label")?,
         );
-        let descriptor_cols: Vec<usize> = DESCRIPTOR_COLUMNS
+        // `folded` came after the first trainers: from an older reference it is recomputed
+        // from the text, which is all it depends on.
+        let descriptor_cols: Vec<Option<usize>> = DESCRIPTOR_COLUMNS
             .iter()
-            .map(|c| col(c))
+            .map(|&c| match col(c) {
+                Err(_) if c == FOLDED_COLUMN => Ok(None),
+                found => found.map(Some),
+            })
             .collect::<Result<_, _>>()?;
         let mut rows = Vec::new();
         for record in reader.records() {
@@ -87,14 +95,21 @@ impl Reference {
                     .and_then(|v| v.parse::<f64>().ok())
                     .filter(|v| v.is_finite())
             };
-            let mut descriptors = [0.0; 11];
+            let message = record.get(text).unwrap_or_default();
+            let mut descriptors = [0.0; DESCRIPTOR_COUNT];
             for (slot, &i) in descriptors.iter_mut().zip(&descriptor_cols) {
-                *slot = num(i).ok_or_else(|| {
-                    bad(format!("non-numeric descriptor at row {}", rows.len() + 2))
-                })?;
+                *slot = match i {
+                    Some(i) => num(i).ok_or_else(|| {
+                        bad(format!("non-numeric descriptor at row {}", rows.len() + 2))
+                    })?,
+                    None => {
+                        let normalized = text_model::normalize(message, DEFAULT_MAX_CHARS);
+                        f64::from(u8::from(normalized.folded))
+                    }
+                };
             }
             rows.push(Row {
-                text: record.get(text).unwrap_or_default().to_string(),
+                text: message.to_string(),
                 risk_score: num(score).ok_or_else(|| {
                     bad(format!("non-numeric risk_score at row {}", rows.len() + 2))
                 })?,
@@ -302,7 +317,7 @@ impl Current {
         current.rows = records
             .into_iter()
             .map(|p| {
-                let mut descriptors = [0.0; 11];
+                let mut descriptors = [0.0; DESCRIPTOR_COUNT];
                 for (slot, name) in descriptors.iter_mut().zip(DESCRIPTOR_COLUMNS) {
                     *slot = p.descriptors.get(name).copied().unwrap_or(0.0);
                 }
@@ -349,6 +364,32 @@ mod tests {
 
     /// Half-records never take window slots: 5,000 lines of only `schema` and `at`, dated in
     /// the future, once emptied a window over valid predictions ("not enough data").
+    #[test]
+    fn an_older_reference_gets_folded_from_its_text() {
+        let older: Vec<&str> = DESCRIPTOR_COLUMNS
+            .iter()
+            .copied()
+            .filter(|&c| c != FOLDED_COLUMN)
+            .collect();
+        let zeros = vec!["0"; older.len()].join(",");
+        let csv = format!(
+            "text,label,risk_score,predicted_label,{}\n\
+             verify your account,fraud,0.9,fraud,{zeros}\n\
+             v.e.r.i.f.y your account,fraud,0.9,fraud,{zeros}\n",
+            older.join(",")
+        );
+        let reference = Reference::parse(Path::new("ref_data.csv"), csv.as_bytes()).unwrap();
+        let folded = DESCRIPTOR_COLUMNS.iter().position(|&c| c == FOLDED_COLUMN).unwrap();
+        let values: Vec<f64> = reference.rows.iter().map(|r| r.descriptors[folded]).collect();
+        assert_eq!(values, [0.0, 1.0]);
+
+        // Any other missing descriptor is still an error.
+        let without_length = csv.replacen("length,", "", 1);
+        let err = Reference::parse(Path::new("ref_data.csv"), without_length.as_bytes())
+            .expect_err("length is required");
+        assert!(err.to_string().contains("missing column length"), "{err}");
+    }
+
     #[test]
     fn half_records_do_not_take_window_slots() {
         let dir = tempfile::tempdir().unwrap();

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{serve, trained_home};
+use common::{serve, serve_messages, trained_home};
 use demo_corpus::DemoOptions;
 use drift_monitor::{run_once, DriftConfig, WindowSpec};
 
@@ -119,6 +119,39 @@ fn a_clean_batch_shows_no_drift_and_a_drifted_one_shows_its_new_themes() {
         })
         .count();
     assert_eq!(reports, 2, "one file per report");
+}
+
+#[test]
+fn a_wave_of_evasive_spellings_drifts_the_folded_share() {
+    let (_dir, home) = trained_home();
+    let options = DemoOptions {
+        rows: 1000,
+        seed: 99,
+        ..DemoOptions::default()
+    };
+    serve(&home, options.clone(), 0);
+    let folded = |report: &drift_monitor::DriftReport| {
+        report
+            .columns
+            .iter()
+            .find(|c| c.name == "folded")
+            .cloned()
+            .expect("the folded column is tested")
+    };
+    let clean = folded(&run_once(&home, window(), &DriftConfig::default()).unwrap());
+    assert!(!clean.drifted, "{clean:?}");
+
+    // The next 1000 messages: every other one has zero-width spaces between its characters.
+    let mut messages = demo_corpus::generate(&DemoOptions { seed: 98, ..options });
+    for m in messages.iter_mut().step_by(2) {
+        m.text = m.text.chars().map(|c| format!("{c}\u{200b}")).collect();
+    }
+    serve_messages(&home, messages, 98, 0);
+    let wave = folded(&run_once(&home, window(), &DriftConfig::default()).unwrap());
+    assert!(
+        wave.drifted && wave.current_mean > clean.current_mean + 0.4,
+        "clean {clean:?} wave {wave:?}"
+    );
 }
 
 #[test]

@@ -87,6 +87,12 @@ impl Server {
         // `/predict`'s throughput in the paired runs. Each connection's watchdog (`Activity`)
         // closes idle and slow-header connections with one timer per idle period instead.
         http.header_read_timeout(None);
+        // Without half-close, hyper reads the socket again while every request is in flight to
+        // notice a client that hung up: a `recv` that finds nothing and, since the request
+        // still holds its read buffer, a fresh 8 KiB buffer, on every request. Our handlers
+        // are short and bounded by the request timeout, so one that outlives its client only
+        // finds out when its answer cannot be written.
+        http.half_close(true);
         let idle = self.idle_timeout;
         // Connections watch `stop` to begin their graceful shutdown, and each holds a clone of
         // `open`, so `closed()` resolves when the last one is done.

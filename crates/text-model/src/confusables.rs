@@ -13,6 +13,9 @@
 //! watches as the share of messages that needed folding.
 
 use std::borrow::Cow;
+use std::sync::LazyLock;
+
+use aho_corasick::{AhoCorasick, MatchKind};
 
 use crate::tokenize::is_cjk;
 
@@ -95,7 +98,7 @@ fn is_spacer(c: char) -> bool {
 }
 
 /// Homophones, variant characters and pinyin of words that filters look for, with the word
-/// they stand for. Longest first where one contains another.
+/// they stand for.
 const HOMOPHONES: &[(&str, &str)] = &[
     ("薇信", "微信"),
     ("威信", "微信"),
@@ -124,25 +127,32 @@ const HOMOPHONES: &[(&str, &str)] = &[
     ("徵信", "征信"),
 ];
 
+/// One pass over the text for every homophone key, longest match first.
+static HOMOPHONE_KEYS: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    AhoCorasick::builder()
+        .match_kind(MatchKind::LeftmostLongest)
+        .build(HOMOPHONES.iter().map(|(from, _)| from))
+        .expect("static homophone keys")
+});
+
 /// The folded text and whether anything was folded.
+///
+/// Each pass first looks for something to fold and allocates only when it finds it: nearly
+/// every message has nothing, and this runs on every `/predict`.
 pub fn fold(text: &str) -> (Cow<'_, str>, bool) {
     let mut changed = false;
     let mut current: Cow<'_, str> = Cow::Borrowed(text);
-    if let Some(next) = remove_invisible_and_wedged(&current) {
-        current = Cow::Owned(next);
-        changed = true;
-    }
-    if let Some(next) = fold_mixed_script_words(&current) {
-        current = Cow::Owned(next);
-        changed = true;
-    }
-    if let Some(next) = join_spaced_letters(&current) {
-        current = Cow::Owned(next);
-        changed = true;
-    }
-    if let Some(next) = replace_homophones(&current) {
-        current = Cow::Owned(next);
-        changed = true;
+    let passes: [fn(&str) -> Option<String>; 4] = [
+        remove_invisible_and_wedged,
+        fold_mixed_script_words,
+        join_spaced_letters,
+        replace_homophones,
+    ];
+    for pass in passes {
+        if let Some(next) = pass(&current) {
+            current = Cow::Owned(next);
+            changed = true;
+        }
     }
     (current, changed)
 }
@@ -150,7 +160,7 @@ pub fn fold(text: &str) -> (Cow<'_, str>, bool) {
 /// Drops invisible characters, and emoji that sit between two letters or Chinese
 /// characters.
 fn remove_invisible_and_wedged(text: &str) -> Option<String> {
-    if text.is_ascii() {
+    if text.is_ascii() || !text.chars().any(|c| is_invisible(c) || is_pictograph(c)) {
         return None;
     }
     let chars: Vec<char> = text.chars().collect();
@@ -185,33 +195,38 @@ fn remove_invisible_and_wedged(text: &str) -> Option<String> {
 /// In words that mix Latin letters with Cyrillic/Greek look-alikes or with digits standing
 /// for letters, maps those to the Latin letters they imitate.
 fn fold_mixed_script_words(text: &str) -> Option<String> {
-    let mut out = String::with_capacity(text.len());
-    let mut changed = false;
-    let mut word = String::new();
-    let flush = |word: &mut String, out: &mut String, changed: &mut bool| {
-        if let Some(folded) = fold_word(word) {
-            out.push_str(&folded);
-            *changed = true;
-        } else {
-            out.push_str(word);
-        }
-        word.clear();
-    };
-    for c in text.chars() {
-        if c.is_alphanumeric() && !is_cjk(c) {
-            word.push(c);
-        } else {
-            flush(&mut word, &mut out, &mut changed);
-            out.push(c);
+    let is_word_char = |c: char| c.is_alphanumeric() && !is_cjk(c);
+    // Built from the first word that folds on; until then nothing is copied.
+    let mut out: Option<String> = None;
+    let mut copied = 0;
+    let mut word_start: Option<usize> = None;
+    let ends = text.char_indices().map(Some).chain([None]);
+    for next in ends {
+        let (at, in_word) = match next {
+            Some((at, c)) => (at, is_word_char(c)),
+            None => (text.len(), false),
+        };
+        match (word_start, in_word) {
+            (None, true) => word_start = Some(at),
+            (Some(start), false) => {
+                word_start = None;
+                if let Some(folded) = fold_word(&text[start..at]) {
+                    let out = out.get_or_insert_with(|| String::with_capacity(text.len()));
+                    out.push_str(&text[copied..start]);
+                    out.push_str(&folded);
+                    copied = at;
+                }
+            }
+            _ => {}
         }
     }
-    flush(&mut word, &mut out, &mut changed);
-    changed.then_some(out)
+    let mut out = out?;
+    out.push_str(&text[copied..]);
+    Some(out)
 }
 
 fn fold_word(word: &str) -> Option<String> {
-    // Almost every word has nothing to fold: say so without collecting its characters (this
-    // pass allocated for every word of every message, a large share of `/predict`'s cost).
+    // Almost every word has nothing to fold: say so without collecting its characters.
     if !word
         .chars()
         .any(|c| latin_look_alike(c).is_some() || letter_for_digit(c).is_some())
@@ -257,26 +272,56 @@ fn fold_word(word: &str) -> Option<String> {
     changed.then_some(out)
 }
 
+/// Some(is_cjk) when `c`, between `before` and `after` (None at the ends), is a letter
+/// standing alone between spacers.
+fn single_letter(before: Option<char>, c: char, after: Option<char>) -> Option<bool> {
+    let apart = |n: Option<char>| n.is_none_or(|n| is_spacer(n) || n.is_whitespace());
+    if !apart(before) || !apart(after) {
+        return None;
+    }
+    if is_cjk(c) {
+        Some(true)
+    } else if c.is_alphabetic() {
+        Some(false)
+    } else {
+        None
+    }
+}
+
 /// Joins runs of single letters spaced or dotted apart: three or more Latin letters
 /// (`v.e.r.i.f.y`), two or more Chinese characters (`刷 单`).
 fn join_spaced_letters(text: &str) -> Option<String> {
+    // Cheap look first: a run needs two letters standing alone, one or two spacers apart.
+    let mut before = None;
+    let mut chars = text.chars().peekable();
+    let mut last_single: Option<(bool, usize)> = None; // (script, spacers since)
+    let mut candidate = false;
+    while let Some(c) = chars.next() {
+        let after = chars.peek().copied();
+        if let Some(cjk) = single_letter(before, c, after) {
+            if last_single.is_some_and(|(script, gap)| script == cjk && (1..=2).contains(&gap)) {
+                candidate = true;
+                break;
+            }
+            last_single = Some((cjk, 0));
+        } else if is_spacer(c) || c == ' ' {
+            if let Some((_, gap)) = last_single.as_mut() {
+                *gap += 1;
+            }
+        } else {
+            last_single = None;
+        }
+        before = Some(c);
+    }
+    if !candidate {
+        return None;
+    }
+
     let chars: Vec<char> = text.chars().collect();
     let n = chars.len();
-    let single = |i: usize| -> Option<bool> {
-        // Some(is_cjk) when chars[i] is a letter standing alone between spacers or ends.
-        let c = chars[i];
-        let alone = (i == 0 || is_spacer(chars[i - 1]) || chars[i - 1].is_whitespace())
-            && (i + 1 == n || is_spacer(chars[i + 1]) || chars[i + 1].is_whitespace());
-        if !alone {
-            return None;
-        }
-        if is_cjk(c) {
-            Some(true)
-        } else if c.is_alphabetic() {
-            Some(false)
-        } else {
-            None
-        }
+    let single = |i: usize| {
+        let before = i.checked_sub(1).map(|b| chars[b]);
+        single_letter(before, chars[i], chars.get(i + 1).copied())
     };
     let mut out = String::with_capacity(text.len());
     let mut changed = false;
@@ -317,17 +362,9 @@ fn join_spaced_letters(text: &str) -> Option<String> {
 }
 
 fn replace_homophones(text: &str) -> Option<String> {
-    let mut current: Option<String> = None;
-    for (from, to) in HOMOPHONES {
-        if from == to {
-            continue;
-        }
-        let source = current.as_deref().unwrap_or(text);
-        if source.contains(from) {
-            current = Some(source.replace(from, to));
-        }
-    }
-    current
+    HOMOPHONE_KEYS.find(text)?;
+    let replacements: Vec<&str> = HOMOPHONES.iter().map(|(_, to)| *to).collect();
+    Some(HOMOPHONE_KEYS.replace_all(text, &replacements))
 }
 
 #[cfg(test)]

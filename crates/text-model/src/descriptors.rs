@@ -5,7 +5,7 @@ use crate::charclass;
 use crate::normalize::Normalized;
 
 /// Descriptor column names, in the order of [`TextDescriptors::values`].
-pub const DESCRIPTOR_COLUMNS: [&str; 11] = [
+pub const DESCRIPTOR_COLUMNS: [&str; DESCRIPTOR_COUNT] = [
     "length",
     "word_count",
     "upper_share",
@@ -17,7 +17,11 @@ pub const DESCRIPTOR_COLUMNS: [&str; 11] = [
     "exclamation_count",
     "cjk_share",
     "oov_rate",
+    "folded",
 ];
+
+/// How many descriptor columns there are.
+pub const DESCRIPTOR_COUNT: usize = 12;
 
 /// Describes one message.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -44,6 +48,9 @@ pub struct TextDescriptors {
     pub cjk_share: f64,
     /// Share of the content tokens that the model's vocabulary does not know.
     pub oov_rate: f64,
+    /// Whether normalisation had to fold an evasive spelling (look-alike letters, spaced
+    /// letters, invisible characters, homophones): its mean is the share of such messages.
+    pub folded: bool,
 }
 
 impl TextDescriptors {
@@ -108,11 +115,12 @@ impl TextDescriptors {
             exclamation_count: bangs,
             cjk_share: share(cjk, non_space),
             oov_rate,
+            folded: normalized.folded,
         }
     }
 
     /// The values in [`DESCRIPTOR_COLUMNS`] order.
-    pub fn values(&self) -> [f64; 11] {
+    pub fn values(&self) -> [f64; DESCRIPTOR_COUNT] {
         [
             self.length as f64,
             self.word_count as f64,
@@ -125,6 +133,7 @@ impl TextDescriptors {
             self.exclamation_count as f64,
             self.cjk_share,
             self.oov_rate,
+            f64::from(u8::from(self.folded)),
         ]
     }
 }
@@ -191,6 +200,20 @@ mod tests {
     #[test]
     fn empty_text_has_zero_shares() {
         let d = TextDescriptors::compute("", &Normalized::default(), 0, 0.0);
-        assert_eq!(d.values(), [0.0; 11]);
+        assert_eq!(d.values(), [0.0; DESCRIPTOR_COUNT]);
+    }
+
+    #[test]
+    fn marks_messages_that_needed_folding() {
+        for (raw, folded) in [
+            ("verify your paypal account", false),
+            ("v.e.r.i.f.y your pаypal account", true),
+            ("加薇信领取", true),
+            ("明天下午3点开会", false),
+        ] {
+            let d = TextDescriptors::compute(raw, &normalize(raw, 1000), 3, 0.0);
+            assert_eq!(d.folded, folded, "{raw}");
+            assert_eq!(d.values()[11], f64::from(u8::from(folded)), "{raw}");
+        }
     }
 }

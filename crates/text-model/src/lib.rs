@@ -55,7 +55,7 @@ pub use calibration::{
     expected_calibration_error, log_loss, CalibrationError, CalibrationMethod, Platt,
     ReliabilityBin, CALIBRATION_BINS,
 };
-pub use descriptors::{TextDescriptors, DESCRIPTOR_COLUMNS};
+pub use descriptors::{TextDescriptors, DESCRIPTOR_COLUMNS, DESCRIPTOR_COUNT};
 pub use error::Error;
 pub use label::{Label, UnknownLabel};
 pub use logistic::{
@@ -63,7 +63,7 @@ pub use logistic::{
 };
 pub use metrics::{average_precision, roc_auc, BinaryMetrics, Confusion, ThresholdPolicy};
 pub use model::{FraudModel, Prediction, TermContribution, DEFAULT_TOP_TERMS};
-pub use normalize::{normalize, Normalized};
+pub use normalize::{normalize, Normalized, DEFAULT_MAX_CHARS};
 pub use tfidf::{
     Corpus, FittedCorpusVectorizer, SparseVector, TfidfConfig, TfidfVectorizer, Vectorized,
 };

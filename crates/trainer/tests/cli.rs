@@ -21,7 +21,7 @@ const METRIC_KEYS: [&str; 8] = [
 
 const REF_DATA_HEADER: &str = "text,label,split,fold,risk_score,predicted_label,length,word_count,\
 upper_share,digit_share,url_count,email_count,phone_count,money_count,exclamation_count,\
-cjk_share,oov_rate";
+cjk_share,oov_rate,folded";
 
 /// What a finished `trainer` process left behind.
 #[derive(Debug)]

@@ -36,15 +36,25 @@ pub fn trained_home() -> (tempfile::TempDir, Home) {
 /// Scores messages with the production model and logs them as predict-api does; labels the
 /// first `labelled` of them with their true labels.
 pub fn serve(home: &Home, options: DemoOptions, labelled: usize) {
+    serve_messages(home, generate(&options), options.seed, labelled);
+}
+
+/// [`serve`] for given messages; `batch` keeps their prediction ids apart from other batches'.
+pub fn serve_messages(
+    home: &Home,
+    messages: Vec<demo_corpus::DemoMessage>,
+    batch: u64,
+    labelled: usize,
+) {
     let bundle = Registry::open(home.artifacts())
         .unwrap()
         .load_production()
         .unwrap();
     let log = PredictionLog::open(&home.data(), "test", 100_000).unwrap();
     let feedback = FeedbackLog::open(&home.data(), "test").unwrap();
-    for (i, m) in generate(&options).into_iter().enumerate() {
+    for (i, m) in messages.into_iter().enumerate() {
         let p = bundle.model.predict(&m.text);
-        let id = format!("{}-{i}", options.seed);
+        let id = format!("{batch}-{i}");
         let descriptors: BTreeMap<String, f64> = DESCRIPTOR_COLUMNS
             .iter()
             .zip(p.descriptors.values())
