@@ -379,8 +379,15 @@ mod tests {
             older.join(",")
         );
         let reference = Reference::parse(Path::new("ref_data.csv"), csv.as_bytes()).unwrap();
-        let folded = DESCRIPTOR_COLUMNS.iter().position(|&c| c == FOLDED_COLUMN).unwrap();
-        let values: Vec<f64> = reference.rows.iter().map(|r| r.descriptors[folded]).collect();
+        let folded = DESCRIPTOR_COLUMNS
+            .iter()
+            .position(|&c| c == FOLDED_COLUMN)
+            .unwrap();
+        let values: Vec<f64> = reference
+            .rows
+            .iter()
+            .map(|r| r.descriptors[folded])
+            .collect();
         assert_eq!(values, [0.0, 1.0]);
 
         // Any other missing descriptor is still an error.

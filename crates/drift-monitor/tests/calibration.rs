@@ -13,6 +13,9 @@ use drift_monitor::{build_report, Current, DriftConfig, DriftReport, Reference, 
 use drift_stats::StatTest;
 use serde_json::Value;
 
+/// The descriptors, the risk score and the predicted label.
+const TESTED_COLUMNS: usize = text_model::DESCRIPTOR_COLUMNS.len() + 2;
+
 /// A production model trained on 3000 demo messages and its reference set, shared by the
 /// tests of this file (the home is deleted once both are in memory).
 struct Setup {
@@ -119,7 +122,7 @@ fn same_distribution_windows_of_100_rows_raise_no_dataset_drift() {
     let (mut alarms, mut column_alarms, mut text_alarms) = (Vec::new(), 0, 0);
     for (w, window) in setup().pool.chunks(100).enumerate() {
         let r = report(window, &config);
-        assert_eq!(r.columns.len(), 13);
+        assert_eq!(r.columns.len(), TESTED_COLUMNS);
         let fixed = fixed_threshold_drifts(&r);
         fixed_columns += fixed;
         // Where schema 1's fixed rule called dataset drift (half the columns past their
@@ -127,14 +130,20 @@ fn same_distribution_windows_of_100_rows_raise_no_dataset_drift() {
         if fixed * 2 >= r.columns.len() {
             assert!(
                 !r.dataset_drift,
-                "window {w}: {} ({fixed} of 13 columns past the fixed thresholds)",
+                "window {w}: {} ({fixed} of {TESTED_COLUMNS} columns past the fixed thresholds)",
                 r.status
             );
         }
         if r.dataset_drift {
-            alarms.push((w, r.status.clone()));
+            let drifted: Vec<&str> = r
+                .columns
+                .iter()
+                .filter(|c| c.drifted)
+                .map(|c| c.name.as_str())
+                .collect();
+            alarms.push((w, r.status.clone(), drifted.join(",")));
         }
-        column_alarms += r.columns.iter().filter(|c| c.drifted).count();
+        column_alarms += usize::from(r.columns.iter().any(|c| c.drifted));
         text_alarms += usize::from(r.text_drift.as_ref().unwrap().detected);
     }
     // What schema version 1 made of the same windows.
@@ -142,14 +151,15 @@ fn same_distribution_windows_of_100_rows_raise_no_dataset_drift() {
         fixed_columns >= 40,
         "{fixed_columns} fixed-threshold column alarms"
     );
-    // Expected: 0.5 windows (alpha = 2.5 % of 20) for each verdict.
-    assert!(alarms.len() <= 1, "dataset drift in {alarms:?}");
+    // Expected: 0.5 windows (alpha = 2.5 % of 20) for each verdict; at that rate 3 or more
+    // windows of 20 alarm with probability 1.3 % (binomial), and exactly 2 with 7.5 %.
+    assert!(alarms.len() <= 2, "dataset drift in {alarms:?}");
     assert!(
-        column_alarms <= 1,
-        "{column_alarms} drifted columns in 20 windows"
+        column_alarms <= 2,
+        "drifted columns in {column_alarms} of 20 windows"
     );
     assert!(
-        text_alarms <= 1,
+        text_alarms <= 2,
         "{text_alarms} text-drift alarms in 20 windows"
     );
 }
@@ -191,7 +201,7 @@ fn thresholds_and_uncertainty_in_the_json_follow_the_window_size() {
         assert_eq!(test["method"], "permutation_max_t");
         assert_eq!(test["alpha"], 0.025);
         assert_eq!(test["permutations"], 199);
-        assert_eq!(test["columns_tested"], 13);
+        assert_eq!(test["columns_tested"], TESTED_COLUMNS);
         assert!(test["seed"].is_u64());
         let critical = num(&test["critical_value"]);
         assert!(critical > 2.0 && critical < 6.0, "{critical}");
@@ -282,8 +292,8 @@ fn an_override_keeps_its_fixed_meaning() {
         (None, None, None)
     );
     let test = r.dataset_test.as_ref().unwrap();
-    assert_eq!(test.columns_tested, 12);
-    // One overridden column of 13 is below the drift share: no dataset drift from it.
+    assert_eq!(test.columns_tested, TESTED_COLUMNS - 1);
+    // One overridden column of all is below the drift share: no dataset drift from it.
     assert!(!r.dataset_drift, "{}", r.status);
     assert!(!test.share_drift && !test.calibrated_drift);
 }

@@ -142,7 +142,10 @@ fn a_wave_of_evasive_spellings_drifts_the_folded_share() {
     assert!(!clean.drifted, "{clean:?}");
 
     // The next 1000 messages: every other one has zero-width spaces between its characters.
-    let mut messages = demo_corpus::generate(&DemoOptions { seed: 98, ..options });
+    let mut messages = demo_corpus::generate(&DemoOptions {
+        seed: 98,
+        ..options
+    });
     for m in messages.iter_mut().step_by(2) {
         m.text = m.text.chars().map(|c| format!("{c}\u{200b}")).collect();
     }

@@ -241,7 +241,7 @@ fn train_registers_a_first_production_model_with_its_reference_set() {
     let (mut n_train, mut n_test) = (0, 0);
     for record in reader.records() {
         let r = record.unwrap();
-        assert_eq!(r.len(), 17, "{r:?}");
+        assert_eq!(r.len(), REF_DATA_HEADER.split(',').count(), "{r:?}");
         let score: f64 = r[4].parse().unwrap();
         assert!((0.0..=1.0).contains(&score), "risk_score {score} in {r:?}");
         assert!(
