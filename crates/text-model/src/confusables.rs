@@ -127,6 +127,129 @@ const HOMOPHONES: &[(&str, &str)] = &[
     ("徵信", "征信"),
 ];
 
+/// The code points [`is_invisible`], [`is_pictograph`] and [`latin_look_alike`] can match:
+/// invisible characters, pictographs, Greek and Cyrillic.
+const SUSPECT_RANGES: &[(u32, u32)] = &[
+    (0x00AD, 0x00AD),
+    (0x034F, 0x034F),
+    (0x0370, 0x052F),
+    (0x061C, 0x061C),
+    (0x115F, 0x1160),
+    (0x17B4, 0x17B5),
+    (0x180B, 0x180E),
+    (0x200B, 0x206F),
+    (0x2600, 0x27BF),
+    (0x2B00, 0x2BFF),
+    (0x3164, 0x3164),
+    (0xFE00, 0xFE0F),
+    (0xFEFF, 0xFEFF),
+    (0xFFA0, 0xFFA0),
+    (0x1F000, 0x1FAFF),
+    (0xE0100, 0xE01EF),
+];
+
+/// The UTF-8 lead bytes of [`SUSPECT_RANGES`]. Chinese (leads `E4`–`E9`) and ASCII never
+/// match, so most text is passed over a byte at a time without decoding.
+static SUSPECT_LEAD: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut r = 0;
+    while r < SUSPECT_RANGES.len() {
+        let (mut cp, hi) = SUSPECT_RANGES[r];
+        while cp <= hi {
+            table[utf8_lead(cp) as usize] = true;
+            cp += 1;
+        }
+        r += 1;
+    }
+    table
+};
+
+const fn utf8_lead(cp: u32) -> u8 {
+    if cp < 0x80 {
+        cp as u8
+    } else if cp < 0x800 {
+        0xC0 | (cp >> 6) as u8
+    } else if cp < 0x10000 {
+        0xE0 | (cp >> 12) as u8
+    } else {
+        0xF0 | (cp >> 18) as u8
+    }
+}
+
+/// Whether some character of `text` satisfies `wanted`, deciding only the characters whose
+/// lead byte is in [`SUSPECT_LEAD`] (`wanted` must be false for all others).
+fn any_suspect(text: &str, wanted: impl Fn(char) -> bool) -> bool {
+    text.bytes()
+        .enumerate()
+        .any(|(i, b)| SUSPECT_LEAD[b as usize] && text[i..].chars().next().is_some_and(&wanted))
+}
+
+/// The character that ends just before byte `at`.
+fn char_before(text: &str, at: usize) -> Option<char> {
+    text[..at].chars().next_back()
+}
+
+/// A letter of a word [`fold_mixed_script_words`] looks at.
+fn is_word_letter(c: char) -> bool {
+    c.is_alphabetic() && !is_cjk(c)
+}
+
+/// Whether [`fold_mixed_script_words`] can find something: a Greek or Cyrillic look-alike,
+/// or a digit that stands for a letter with a letter before it.
+fn may_have_mixed_script_words(text: &str) -> bool {
+    if any_suspect(text, |c| latin_look_alike(c).is_some()) {
+        return true;
+    }
+    let bytes = text.as_bytes();
+    bytes.iter().enumerate().skip(1).any(|(i, &b)| {
+        letter_for_digit(b as char).is_some()
+            && bytes.get(i + 1).is_some_and(|&n| {
+                n.is_ascii_alphabetic() || n >= 0x80 || letter_for_digit(n as char).is_some()
+            })
+            && char_before(text, i).is_some_and(is_word_letter)
+    })
+}
+
+/// What separates spaced-out letters: a spacer or whitespace.
+fn is_separator(c: char) -> bool {
+    is_spacer(c) || c.is_whitespace()
+}
+
+/// Whether [`join_spaced_letters`] can find a run: two letters of the same script, each
+/// standing alone between separators, one or two spacers apart. Only characters that follow
+/// a separator are looked at closely.
+fn may_have_spaced_letters(text: &str) -> bool {
+    let mut last_single: Option<(usize, bool)> = None; // where it ends, whether CJK
+    let mut separator_before = true;
+    for (at, c) in text.char_indices() {
+        let separator = if c.is_ascii() {
+            is_spacer(c) || c.is_ascii_whitespace() || c == '\u{b}'
+        } else {
+            is_separator(c)
+        };
+        if !separator && separator_before && (c.is_alphabetic() || is_cjk(c)) {
+            let end = at + c.len_utf8();
+            let alone = text[end..].chars().next().is_none_or(is_separator);
+            if alone {
+                let cjk = is_cjk(c);
+                if let Some((last_end, last_cjk)) = last_single {
+                    let gap = &text[last_end..at];
+                    let spacers = gap.chars().count();
+                    if last_cjk == cjk
+                        && (1..=2).contains(&spacers)
+                        && gap.chars().all(|g| is_spacer(g) || g == ' ')
+                    {
+                        return true;
+                    }
+                }
+                last_single = Some((end, cjk));
+            }
+        }
+        separator_before = separator;
+    }
+    false
+}
+
 /// One pass over the text for every homophone key, longest match first.
 static HOMOPHONE_KEYS: LazyLock<AhoCorasick> = LazyLock::new(|| {
     AhoCorasick::builder()
@@ -142,13 +265,10 @@ static HOMOPHONE_KEYS: LazyLock<AhoCorasick> = LazyLock::new(|| {
 pub fn fold(text: &str) -> (Cow<'_, str>, bool) {
     let mut changed = false;
     let mut current: Cow<'_, str> = Cow::Borrowed(text);
-    let passes: [fn(&str) -> Option<String>; 4] = [
-        remove_invisible_and_wedged,
-        fold_mixed_script_words,
-        join_spaced_letters,
-        replace_homophones,
-    ];
-    for pass in passes {
+    for (may_change, pass) in PASSES {
+        if !may_change(&current) {
+            continue;
+        }
         if let Some(next) = pass(&current) {
             current = Cow::Owned(next);
             changed = true;
@@ -157,12 +277,27 @@ pub fn fold(text: &str) -> (Cow<'_, str>, bool) {
     (current, changed)
 }
 
+/// A pass, and a quick look that says false only when the pass would change nothing.
+type Pass = (fn(&str) -> bool, fn(&str) -> Option<String>);
+
+const PASSES: [Pass; 4] = [
+    (may_have_invisible_or_wedged, remove_invisible_and_wedged),
+    (may_have_mixed_script_words, fold_mixed_script_words),
+    (may_have_spaced_letters, join_spaced_letters),
+    (may_have_homophones, replace_homophones),
+];
+
+fn may_have_invisible_or_wedged(text: &str) -> bool {
+    any_suspect(text, |c| is_invisible(c) || is_pictograph(c))
+}
+
+fn may_have_homophones(text: &str) -> bool {
+    HOMOPHONE_KEYS.is_match(text)
+}
+
 /// Drops invisible characters, and emoji that sit between two letters or Chinese
 /// characters.
 fn remove_invisible_and_wedged(text: &str) -> Option<String> {
-    if text.is_ascii() || !text.chars().any(|c| is_invisible(c) || is_pictograph(c)) {
-        return None;
-    }
     let chars: Vec<char> = text.chars().collect();
     let is_word = |c: char| c.is_alphanumeric() || is_cjk(c);
     let mut out = String::with_capacity(text.len());
@@ -291,32 +426,6 @@ fn single_letter(before: Option<char>, c: char, after: Option<char>) -> Option<b
 /// Joins runs of single letters spaced or dotted apart: three or more Latin letters
 /// (`v.e.r.i.f.y`), two or more Chinese characters (`刷 单`).
 fn join_spaced_letters(text: &str) -> Option<String> {
-    // Cheap look first: a run needs two letters standing alone, one or two spacers apart.
-    let mut before = None;
-    let mut chars = text.chars().peekable();
-    let mut last_single: Option<(bool, usize)> = None; // (script, spacers since)
-    let mut candidate = false;
-    while let Some(c) = chars.next() {
-        let after = chars.peek().copied();
-        if let Some(cjk) = single_letter(before, c, after) {
-            if last_single.is_some_and(|(script, gap)| script == cjk && (1..=2).contains(&gap)) {
-                candidate = true;
-                break;
-            }
-            last_single = Some((cjk, 0));
-        } else if is_spacer(c) || c == ' ' {
-            if let Some((_, gap)) = last_single.as_mut() {
-                *gap += 1;
-            }
-        } else {
-            last_single = None;
-        }
-        before = Some(c);
-    }
-    if !candidate {
-        return None;
-    }
-
     let chars: Vec<char> = text.chars().collect();
     let n = chars.len();
     let single = |i: usize| {
@@ -388,6 +497,65 @@ mod tests {
         assert_eq!(folded("刷💰单返利"), "刷单返利");
         assert_eq!(folded("amaz0n pr1me"), "amazon prlme");
         assert_eq!(folded("加薇信领取"), "加微信领取");
+    }
+
+    #[test]
+    fn suspect_lead_bytes_cover_every_character_the_passes_look_for() {
+        for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
+            if is_invisible(c) || is_pictograph(c) || latin_look_alike(c).is_some() {
+                let mut buf = [0u8; 4];
+                let lead = c.encode_utf8(&mut buf).as_bytes()[0];
+                assert!(SUSPECT_LEAD[lead as usize], "{c:?} (U+{:04X})", c as u32);
+            }
+        }
+        for (lead, suspect) in SUSPECT_LEAD.iter().enumerate() {
+            assert!(
+                !(*suspect && (lead < 0x80 || (0xE4..=0xE9).contains(&lead))),
+                "{lead:#x}"
+            );
+        }
+    }
+
+    /// Texts that mix every ingredient the passes react to, at random.
+    fn tricky_texts() -> Vec<String> {
+        use rand::{Rng, SeedableRng};
+        let pieces = [
+            "a", "b", "i", "pay", "pal", "amaz", "n", "0", "1", "3", "5", "7", "mp", "刷", "单",
+            "微", "信", "中文", " ", " ", ".", "-", "·", "•", "\u{200b}", "\u{feff}", "💰", "😊",
+            "а", "р", "е", "ο", "é", "ß", "\n", "\t", "\u{b}", "薇信", "yzm", "v信", "验证", "!",
+            ",", "/", "__", "+", "~", "|", "*", "é3", "д4",
+        ];
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        (0..20_000)
+            .map(|_| {
+                let n = rng.gen_range(1..12);
+                (0..n)
+                    .map(|_| pieces[rng.gen_range(0..pieces.len())])
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_quick_look_says_no_only_where_its_pass_changes_nothing() {
+        let mut texts = tricky_texts();
+        for plain in [
+            "lunch at 1? bring the notes",
+            "明天下午3点开会，记得带材料😊",
+        ] {
+            texts.push(plain.to_string());
+        }
+        let mut changed = [0usize; 4];
+        for text in &texts {
+            for (i, (may_change, pass)) in PASSES.iter().enumerate() {
+                if pass(text).is_some() {
+                    changed[i] += 1;
+                    assert!(may_change(text), "pass {i} changes {text:?}");
+                }
+            }
+        }
+        // Every pass had work to do, so each quick look was put to the test.
+        assert!(changed.iter().all(|&n| n > 10), "{changed:?}");
     }
 
     #[test]
