@@ -179,14 +179,13 @@ const fn utf8_lead(cp: u32) -> u8 {
 /// Whether some character of `text` satisfies `wanted`, deciding only the characters whose
 /// lead byte is in [`SUSPECT_LEAD`] (`wanted` must be false for all others).
 fn any_suspect(text: &str, wanted: impl Fn(char) -> bool) -> bool {
-    text.bytes()
-        .enumerate()
-        .any(|(i, b)| SUSPECT_LEAD[b as usize] && text[i..].chars().next().is_some_and(&wanted))
-}
-
-/// The character that ends just before byte `at`.
-fn char_before(text: &str, at: usize) -> Option<char> {
-    text[..at].chars().next_back()
+    let bytes = text.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        if SUSPECT_LEAD[b as usize] && text[i..].chars().next().is_some_and(&wanted) {
+            return true;
+        }
+    }
+    false
 }
 
 /// A letter of a word [`fold_mixed_script_words`] looks at.
@@ -195,19 +194,29 @@ fn is_word_letter(c: char) -> bool {
 }
 
 /// Whether [`fold_mixed_script_words`] can find something: a Greek or Cyrillic look-alike,
-/// or a digit that stands for a letter with a letter before it.
+/// or a digit that stands for a letter, with a letter before it and a letter or such a digit
+/// after it.
 fn may_have_mixed_script_words(text: &str) -> bool {
-    if any_suspect(text, |c| latin_look_alike(c).is_some()) {
-        return true;
-    }
     let bytes = text.as_bytes();
-    bytes.iter().enumerate().skip(1).any(|(i, &b)| {
-        letter_for_digit(b as char).is_some()
-            && bytes.get(i + 1).is_some_and(|&n| {
+    for (i, &b) in bytes.iter().enumerate() {
+        if letter_for_digit(b as char).is_some() {
+            let letter_after = bytes.get(i + 1).is_some_and(|&n| {
                 n.is_ascii_alphabetic() || n >= 0x80 || letter_for_digit(n as char).is_some()
-            })
-            && char_before(text, i).is_some_and(is_word_letter)
-    })
+            });
+            if letter_after && text[..i].chars().next_back().is_some_and(is_word_letter) {
+                return true;
+            }
+        } else if SUSPECT_LEAD[b as usize]
+            && text[i..]
+                .chars()
+                .next()
+                .and_then(latin_look_alike)
+                .is_some()
+        {
+            return true;
+        }
+    }
+    false
 }
 
 /// What separates spaced-out letters: a spacer or whitespace.
@@ -215,28 +224,58 @@ fn is_separator(c: char) -> bool {
     is_spacer(c) || c.is_whitespace()
 }
 
+/// ASCII separators ([`is_separator`]).
+static ASCII_SEPARATOR: [bool; 128] = {
+    let mut table = [false; 128];
+    let mut b = 0;
+    while b < 128 {
+        table[b] = matches!(
+            b as u8,
+            b' ' | b'.' | b'-' | b'_' | b'*' | b'/' | b'|' | b'~' | b'+' | b'\t'..=b'\r'
+        );
+        b += 1;
+    }
+    table
+};
+
+/// Lead bytes of the non-ASCII separators: `·`, `•` and Unicode's other white space
+/// (U+0085, U+00A0, U+1680, U+2000–U+205F, U+3000).
+fn may_lead_separator(lead: u8) -> bool {
+    matches!(lead, 0xC2 | 0xE1 | 0xE2 | 0xE3)
+}
+
 /// Whether [`join_spaced_letters`] can find a run: two letters of the same script, each
 /// standing alone between separators, one or two spacers apart. Only characters that follow
-/// a separator are looked at closely.
+/// a separator are decoded.
 fn may_have_spaced_letters(text: &str) -> bool {
+    let bytes = text.as_bytes();
     let mut last_single: Option<(usize, bool)> = None; // where it ends, whether CJK
     let mut separator_before = true;
-    for (at, c) in text.char_indices() {
-        let separator = if c.is_ascii() {
-            is_spacer(c) || c.is_ascii_whitespace() || c == '\u{b}'
+    let mut at = 0;
+    while at < bytes.len() {
+        let lead = bytes[at];
+        let (separator, len) = if lead < 0x80 {
+            (ASCII_SEPARATOR[lead as usize], 1)
         } else {
-            is_separator(c)
+            let len = utf8_len(lead);
+            let separator =
+                may_lead_separator(lead) && text[at..].chars().next().is_some_and(is_separator);
+            (separator, len)
         };
-        if !separator && separator_before && (c.is_alphabetic() || is_cjk(c)) {
-            let end = at + c.len_utf8();
-            let alone = text[end..].chars().next().is_none_or(is_separator);
-            if alone {
+        if !separator && separator_before {
+            let c = if lead < 0x80 {
+                lead as char
+            } else {
+                text[at..].chars().next().unwrap_or_default()
+            };
+            let end = at + len;
+            let alone = || text[end..].chars().next().is_none_or(is_separator);
+            if (c.is_alphabetic() || is_cjk(c)) && alone() {
                 let cjk = is_cjk(c);
                 if let Some((last_end, last_cjk)) = last_single {
                     let gap = &text[last_end..at];
-                    let spacers = gap.chars().count();
                     if last_cjk == cjk
-                        && (1..=2).contains(&spacers)
+                        && (1..=2).contains(&gap.chars().count())
                         && gap.chars().all(|g| is_spacer(g) || g == ' ')
                     {
                         return true;
@@ -246,8 +285,18 @@ fn may_have_spaced_letters(text: &str) -> bool {
             }
         }
         separator_before = separator;
+        at += len;
     }
     false
+}
+
+/// The length of the UTF-8 sequence that `lead` starts.
+fn utf8_len(lead: u8) -> usize {
+    match lead {
+        0xF0.. => 4,
+        0xE0.. => 3,
+        _ => 2,
+    }
 }
 
 /// One pass over the text for every homophone key, longest match first.
@@ -500,12 +549,21 @@ mod tests {
     }
 
     #[test]
-    fn suspect_lead_bytes_cover_every_character_the_passes_look_for() {
+    fn lead_byte_tables_cover_every_character_the_passes_look_for() {
         for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
             if is_invisible(c) || is_pictograph(c) || latin_look_alike(c).is_some() {
                 let mut buf = [0u8; 4];
                 let lead = c.encode_utf8(&mut buf).as_bytes()[0];
                 assert!(SUSPECT_LEAD[lead as usize], "{c:?} (U+{:04X})", c as u32);
+            }
+        }
+        for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
+            let mut buf = [0u8; 4];
+            let lead = c.encode_utf8(&mut buf).as_bytes()[0];
+            if c.is_ascii() {
+                assert_eq!(ASCII_SEPARATOR[lead as usize], is_separator(c), "{c:?}");
+            } else if is_separator(c) {
+                assert!(may_lead_separator(lead), "{c:?}");
             }
         }
         for (lead, suspect) in SUSPECT_LEAD.iter().enumerate() {
