@@ -8,12 +8,15 @@
 # replica serves the new version and wrote its own log files, and tears everything down.
 #
 # Images that come from registries are replaced by local ones (this machine cannot pull): the
-# load balancer by Debian's nginx on the same base (setup-podman.sh). n8n, Prometheus and
-# Grafana stay configured but out of this run; the schema and promtool checks and
-# tests/observability/panels.sh (a real Prometheus on loopback) cover them, tests/n8n/run.sh
-# runs the workflows in a real n8n.
+# load balancer by Debian's nginx on the same base, n8n by the base with Node.js running an n8n
+# install from a local cache (setup-podman.sh): n8n joins the run when an install is found
+# (SMOKE_N8N_DIR, default the cache of tests/n8n/run.sh), starts, answers /healthz on its
+# published port and imports the workflows of n8n/ (tests/n8n/run.sh runs them end to end).
+# Prometheus and Grafana stay configured but out of this run; the schema and promtool checks and
+# tests/observability/panels.sh (a real Prometheus on loopback) cover them.
 #
 #   tests/compose/smoke.sh                      # builds the release binaries
+#   SMOKE_N8N_DIR=/path/to/n8n-install tests/compose/smoke.sh   # no install: n8n is left out
 #   BIN_DIR=/path/to/release tests/compose/smoke.sh
 #   SMOKE_REPLICAS=3 tests/compose/smoke.sh     # as `--scale predict-api=3`
 #   SMOKE_KEEP=1 tests/compose/smoke.sh         # leave the stack running for a look
@@ -33,6 +36,13 @@ trainer_url="http://127.0.0.1:$SMOKE_TRAINER_PORT"
 step() { echo "== $*"; }
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
+n8n_dir="${SMOKE_N8N_DIR:-${FRAUDLOOP_N8N_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/fraudloop/n8n}}"
+if [ -x "$n8n_dir/node_modules/.bin/n8n" ] && command -v node >/dev/null; then
+  export SMOKE_N8N_DIR="$n8n_dir"
+else
+  unset SMOKE_N8N_DIR
+  echo "note: no n8n install at $n8n_dir (set SMOKE_N8N_DIR): n8n is left out of this run"
+fi
 "$here/setup-podman.sh"
 
 # --- binaries -----------------------------------------------------------------------------------
@@ -51,6 +61,7 @@ for b in "${packages[@]}"; do
   strip -o "$staged/$b" "$bin/$b"
 done
 services=(init predict-api lb drift-monitor trainer feedback-agent web-ui)
+[ -n "${SMOKE_N8N_DIR:-}" ] && services+=(n8n)
 
 # --- image --------------------------------------------------------------------------------------
 image="localhost/fraudloop:smoke"
@@ -76,7 +87,10 @@ export GRAFANA_ADMIN_PASSWORD=smoke-grafana
 # The loop checks every replica by name after a promotion (podman names them project_service_N).
 PREDICT_API_URLS="$(seq -s, -f "http://${project}_predict-api_%g:8000" 1 "$PREDICT_API_REPLICAS")"
 export PREDICT_API_URLS
+export N8N_IMAGE="${SMOKE_N8N_IMAGE:-localhost/fraudloop-test-n8n:bookworm}"
+export N8N_PORT="${SMOKE_N8N_PORT:-15678}"
 compose=(podman-compose -p "$project" -f docker-compose.yml -f "$here/compose.smoke.yml")
+[ -n "${SMOKE_N8N_DIR:-}" ] && compose+=(-f "$here/compose.smoke-n8n.yml")
 
 teardown() {
   if [ "${SMOKE_KEEP:-0}" = 1 ]; then
@@ -134,6 +148,15 @@ until podman exec "$agent" fraudloop-healthcheck 2>/dev/null; do
   sleep 1
 done
 echo "   feedback-agent ready"
+
+if [ -n "${SMOKE_N8N_DIR:-}" ]; then
+  deadline=$((SECONDS + 240))
+  until curl -fsS -m 5 "http://127.0.0.1:$N8N_PORT/healthz" 2>/dev/null | grep -c '"ok"' >/dev/null; do
+    [ "$SECONDS" -lt "$deadline" ] || fail "n8n not healthy at http://127.0.0.1:$N8N_PORT/healthz"
+    sleep 2
+  done
+  echo "   n8n healthy (http://127.0.0.1:$N8N_PORT, published port)"
+fi
 
 mapfile -t replicas < <(podman ps --filter "label=io.podman.compose.project=$project" \
   --filter "label=com.docker.compose.service=predict-api" --format '{{.Names}}')
@@ -222,6 +245,15 @@ notice="$(podman exec "$agent" bash -c '
 printf '%s' "$notice" | head -1 | grep -c ' 201 ' >/dev/null || fail "POST /notify: $(printf '%s' "$notice" | head -1)"
 printf '%s' "$notice" | grep -c '"path":"template"' >/dev/null || fail "the notice is not the offline template's"
 echo "   notice written (template path, model $(printf '%s' "$notice" | grep -o '"risk_level":"[a-z]*"'))"
+
+if [ -n "${SMOKE_N8N_DIR:-}" ]; then
+  step "n8n: the workflows of n8n/ import as the README says (n8n import:workflow in the container)"
+  podman exec "${project}_n8n_1" n8n import:workflow --separate --input=/fraudloop/n8n >/dev/null 2>&1 \
+    || fail "n8n import:workflow"
+  workflows="$(podman exec "${project}_n8n_1" n8n list:workflow 2>/dev/null | grep -c '|fraudloop: ')" || true
+  [ "$workflows" = "$(ls n8n/*.json | wc -l)" ] || fail "n8n lists $workflows fraudloop workflows"
+  echo "   $workflows workflows imported"
+fi
 
 # --- retrain through trainer serve; the new model reaches every replica -------------------------
 step "retrain through trainer serve (POST /jobs; the loop may queue its own for the report too)"
