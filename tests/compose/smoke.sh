@@ -244,14 +244,15 @@ notice="$(podman exec "$agent" bash -c '
   cat <&3' | tr -d '\r')"
 printf '%s' "$notice" | head -1 | grep -c ' 201 ' >/dev/null || fail "POST /notify: $(printf '%s' "$notice" | head -1)"
 printf '%s' "$notice" | grep -c '"path":"template"' >/dev/null || fail "the notice is not the offline template's"
-echo "   notice written (template path, model $(printf '%s' "$notice" | grep -o '"risk_level":"[a-z]*"'))"
+echo "   notice written (template path, risk level $(printf '%s' "$notice" | sed -n 's/.*"risk_level":"\([a-z]*\)".*/\1/p'))"
 
 if [ -n "${SMOKE_N8N_DIR:-}" ]; then
   step "n8n: the workflows of n8n/ import as the README says (n8n import:workflow in the container)"
   podman exec "${project}_n8n_1" n8n import:workflow --separate --input=/fraudloop/n8n >/dev/null 2>&1 \
     || fail "n8n import:workflow"
   workflows="$(podman exec "${project}_n8n_1" n8n list:workflow 2>/dev/null | grep -c '|fraudloop: ')" || true
-  [ "$workflows" = "$(ls n8n/*.json | wc -l)" ] || fail "n8n lists $workflows fraudloop workflows"
+  shipped=(n8n/*.json)
+  [ "$workflows" = "${#shipped[@]}" ] || fail "n8n lists $workflows fraudloop workflows, n8n/ has ${#shipped[@]}"
   echo "   $workflows workflows imported"
 fi
 
