@@ -242,9 +242,10 @@ notice="$(podman exec "$agent" bash -c '
   exec 3<>/dev/tcp/127.0.0.1/8003
   printf "POST /notify HTTP/1.0\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: %s\r\n\r\n%s" "${#body}" "$body" >&3
   cat <&3' | tr -d '\r')"
-printf '%s' "$notice" | head -1 | grep -c ' 201 ' >/dev/null || fail "POST /notify: $(printf '%s' "$notice" | head -1)"
-printf '%s' "$notice" | grep -c '"path":"template"' >/dev/null || fail "the notice is not the offline template's"
-echo "   notice written (template path, risk level $(printf '%s' "$notice" | sed -n 's/.*"risk_level":"\([a-z]*\)".*/\1/p'))"
+[[ "$notice" == "HTTP/1."?" 201 "* ]] || fail "POST /notify: ${notice%%$'\n'*}"
+[[ "$notice" == *'"path":"template"'* ]] || fail "the notice is not the offline template's"
+risk_level="$(sed -n 's/.*"risk_level":"\([a-z]*\)".*/\1/p' <<<"$notice")"
+echo "   notice written (template path, risk level $risk_level)"
 
 if [ -n "${SMOKE_N8N_DIR:-}" ]; then
   step "n8n: the workflows of n8n/ import as the README says (n8n import:workflow in the container)"

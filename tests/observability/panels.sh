@@ -96,7 +96,7 @@ for port in $pa1 $pa2; do
   pids+=($!)
 done
 TRAINER_ADDR="127.0.0.1:$tr" PREDICT_API_URLS="http://127.0.0.1:$pa1,http://127.0.0.1:$pa2" \
-  DRIFT_MONITOR_URL="http://127.0.0.1:$dm" "$T" serve >"$work/trainer.log" 2>&1 &
+  "$T" serve >"$work/trainer.log" 2>&1 &
 pids+=($!)
 wait_ready "http://127.0.0.1:$tr"
 scraped predict-api 2
