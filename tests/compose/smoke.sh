@@ -300,4 +300,20 @@ for _ in 1 2 3 4; do
     | grep -c "\"model_version\":\"$target\"" >/dev/null || fail "lb does not answer with $target"
 done
 
+step "the compose file's promises: named volumes, restart policies, a one-shot init"
+for v in artifacts data reports agent loop; do
+  podman volume exists "${project}_$v" || fail "no named volume ${project}_$v"
+done
+for c in $(podman ps -a --filter "label=io.podman.compose.project=$project" --format '{{.Names}}'); do
+  policy="$(podman inspect --format '{{.HostConfig.RestartPolicy.Name}}' "$c")"
+  case "$c" in
+    *_init_1) [ "${policy:-no}" = no ] || fail "$c (one-shot) restarts: $policy" ;;
+    *) [ "$policy" = unless-stopped ] || fail "$c restarts ${policy:-never}, not unless-stopped" ;;
+  esac
+done
+# A second start of init (as on every `docker compose up`) finds the production model and exits 0.
+again="$(podman start --attach "${project}_init_1" 2>&1)" || fail "init failed on its second start: $again"
+grep -c "a production model exists; nothing to do" <<<"$again" >/dev/null || fail "init did work on its second start: $again"
+echo "   volumes artifacts data reports agent loop; restart unless-stopped (init: no); init a no-op the second time"
+
 echo "PASS: compose smoke (${services[*]}; predict-api ×$PREDICT_API_REPLICAS on an internal network; retrain → $target on every replica)"
