@@ -316,4 +316,4 @@ again="$(podman start --attach "${project}_init_1" 2>&1)" || fail "init failed o
 grep -c "a production model exists; nothing to do" <<<"$again" >/dev/null || fail "init did work on its second start: $again"
 echo "   volumes artifacts data reports agent loop; restart unless-stopped (init: no); init a no-op the second time"
 
-echo "PASS: compose smoke (${services[*]}; predict-api ×$PREDICT_API_REPLICAS on an internal network; retrain → $target on every replica)"
+echo "PASS: compose smoke (${services[*]}; predict-api ×$PREDICT_API_REPLICAS on an internal network; retrain → $target on every replica; ${SECONDS} s)"
