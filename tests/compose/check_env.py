@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Every variable docker-compose.yml reads is documented in .env.example and in the README's
 "Running the whole stack" section, and .env.example documents nothing the compose file ignores.
-Standard library only; run from anywhere (CI: .ci/run)."""
+Also the compose file's promises that a schema cannot check: only web-ui, n8n and Grafana publish
+ports. Standard library only; run from anywhere (CI: .ci/run)."""
 import os
 import re
 import sys
@@ -21,6 +22,17 @@ in_readme = set(re.findall(r"`([A-Z][A-Z0-9_]*)`", section))
 problems = [f"{v}: read by docker-compose.yml, missing from .env.example" for v in sorted(used - documented)]
 problems += [f"{v}: in .env.example, not read by docker-compose.yml" for v in sorted(documented - used)]
 problems += [f"{v}: missing from the README's variable table" for v in sorted(used - in_readme)]
+# Services are the two-space keys under `services:`; a `ports:` four spaces in belongs to one.
+published, service = set(), None
+body = compose.split("\nservices:\n", 1)[1].split("\nnetworks:", 1)[0]
+for line in body.splitlines():
+    if m := re.match(r"^  ([a-z0-9-]+):\s*$", line):
+        service = m.group(1)
+    elif re.match(r"^    ports:", line):
+        published.add(service)
+if published != {"web-ui", "n8n", "grafana"}:
+    problems.append(f"published by default: {sorted(published)} (only web-ui, n8n and grafana may be)")
+
 for p in problems:
     print("FAIL:", p)
 print(f"{len(used)} variables; {len(problems)} problems")
