@@ -59,7 +59,8 @@ pub use descriptors::{TextDescriptors, DESCRIPTOR_COLUMNS};
 pub use error::Error;
 pub use label::{Label, UnknownLabel};
 pub use logistic::{
-    class_sample_weights, sigmoid, ClassWeight, CsrRecords, LogisticConfig, LogisticRegression, PreparedFit,
+    class_sample_weights, sigmoid, ClassWeight, CsrRecords, LogisticConfig, LogisticRegression,
+    PreparedFit,
 };
 pub use metrics::{average_precision, roc_auc, BinaryMetrics, Confusion, ThresholdPolicy};
 pub use model::{FraudModel, Prediction, TermContribution, DEFAULT_TOP_TERMS};

@@ -255,7 +255,8 @@ impl Gradient for Problem<'_> {
                         .collect();
                     let mut g = Array1::<f64>::zeros(n + 1);
                     for (j, col) in data.xt.outer_iterator().enumerate() {
-                        g[j] = col.iter().map(|(i, &v)| v * residual[i]).sum::<f64>() + p[j] / self.c;
+                        g[j] =
+                            col.iter().map(|(i, &v)| v * residual[i]).sum::<f64>() + p[j] / self.c;
                     }
                     g[n] = residual.iter().sum();
                     g.mapv_inplace(|v| v / data.weight_sum);
@@ -350,8 +351,7 @@ impl LogisticConfig {
         sample_weights: Option<&[f64]>,
         start: Option<&LogisticRegression>,
     ) -> Result<LogisticRegression, Error> {
-        self.prepare(x, targets, sample_weights)?
-            .fit(self.c, start)
+        self.prepare(x, targets, sample_weights)?.fit(self.c, start)
     }
 
     /// Checks the data and prepares it for fits at any C with these other settings.
