@@ -2,9 +2,12 @@
 """scikit-learn baseline for `trainer train` (see bench/train/README.md).
 
 Work that is timed as fit_seconds (and nothing else):
-  * cross_val_predict(pipeline, X_train, y_train,
-        cv=StratifiedKFold(folds, shuffle=True, random_state=42), method="predict_proba")
+  * with --grid: GridSearchCV(pipeline, {"clf__C": grid}, cv, scoring="f1", refit=False),
+    timed on its own as search_seconds
+  * cross_val_predict(pipeline at the chosen C, X_train, y_train, cv, method="predict_proba")
   * a final pipeline.fit on all of train
+cv is StratifiedKFold(folds, shuffle=True, random_state=42), or with --folds-file the given
+fold of every training row (PredefinedSplit), so the folds can be exactly the trainer's.
 predict_proba on test is timed separately (predict_seconds); import and CSV
 reading are timed separately too (import_seconds, read_seconds) and reported.
 
@@ -44,6 +47,7 @@ from sklearn.metrics import (  # noqa: E402
 )
 from sklearn.model_selection import (  # noqa: E402
     GridSearchCV,
+    PredefinedSplit,
     StratifiedKFold,
     cross_val_predict,
 )
@@ -123,6 +127,9 @@ def main(argv=None):
                     help="comma-separated C values: choose C with GridSearchCV (scoring f1, "
                          "same folds) before the out-of-fold predictions; the search is timed "
                          "as search_seconds and included in fit_seconds")
+    ap.add_argument("--folds-file", default=None,
+                    help="one fold index per training row, in the order of --train (e.g. the "
+                         "fold column of the trainer's ref_data.csv): use exactly these folds")
     ap.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     args = ap.parse_args(argv)
 
@@ -131,9 +138,16 @@ def main(argv=None):
     x_test, y_test = read_csv(args.test)
     read_seconds = time.perf_counter() - t
 
-    # ---- timed: CV (out-of-fold probabilities) + final fit -------------------
-    t = time.perf_counter()
     cv = StratifiedKFold(args.folds, shuffle=True, random_state=42)
+    if args.folds_file:
+        with open(args.folds_file, encoding="utf-8") as fh:
+            test_fold = np.asarray([int(line) for line in fh if line.strip()], dtype=np.int64)
+        if len(test_fold) != len(y_train):
+            sys.exit(f"{args.folds_file}: {len(test_fold)} folds for {len(y_train)} training rows")
+        cv = PredefinedSplit(test_fold)
+
+    # ---- timed: search, CV (out-of-fold probabilities) + final fit ------------
+    t = time.perf_counter()
     best_c, search_seconds, grid_scores = 1.0, 0.0, None
     if args.grid:
         grid = [float(c) for c in args.grid.split(",")]
@@ -182,7 +196,8 @@ def main(argv=None):
         "n_test_fraud": int(y_test.sum()),
         "n_features": n_features,
         "lbfgs_iterations_final_fit": n_iter,
-        "folds": args.folds,
+        "folds": int(cv.get_n_splits()),
+        "folds_from": args.folds_file or "StratifiedKFold(shuffle, random_state=42)",
         "max_features": args.max_features,
         "n_jobs": args.n_jobs,
         # mirrors the Rust trainer's layout: .test.f1 etc.

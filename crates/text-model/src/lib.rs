@@ -60,6 +60,7 @@ pub use error::Error;
 pub use label::{Label, UnknownLabel};
 pub use logistic::{
     class_sample_weights, sigmoid, ClassWeight, CsrRecords, LogisticConfig, LogisticRegression,
+    PreparedFit,
 };
 pub use metrics::{average_precision, roc_auc, BinaryMetrics, Confusion, ThresholdPolicy};
 pub use model::{FraudModel, Prediction, TermContribution, DEFAULT_TOP_TERMS};

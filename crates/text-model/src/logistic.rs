@@ -17,6 +17,8 @@ use linfa::dataset::{DatasetBase, Records};
 use linfa::traits::{Fit, PredictInplace};
 use ndarray::Array1;
 use sprs::CsMat;
+use std::borrow::Cow;
+use std::cell::RefCell;
 
 use crate::Error;
 
@@ -184,22 +186,33 @@ pub fn class_sample_weights(targets: &[bool], class_weight: ClassWeight) -> Vec<
 
 /// The objective handed to argmin. Parameters: `n_features` weights then the intercept.
 struct Problem<'a> {
-    x: &'a CsMat<f64>,
-    xt: CsMat<f64>,
-    y: Vec<f64>,
-    weights: Vec<f64>,
-    weight_sum: f64,
+    data: &'a PreparedFit<'a>,
     c: f64,
+    /// The last point evaluated, its margins and (once asked for) its gradient. The line
+    /// search asks for the cost and then the gradient of every point it tries, and L-BFGS
+    /// asks once more for the gradient of the point it accepts: without this each of those
+    /// is a pass over the matrix.
+    last: RefCell<Option<Evaluated>>,
+}
+
+struct Evaluated {
+    param: Array1<f64>,
+    margins: Vec<f64>,
+    gradient: Option<Array1<f64>>,
 }
 
 impl Problem<'_> {
-    fn margins(&self, p: &Array1<f64>) -> Vec<f64> {
-        let n = self.x.cols();
-        let b = p[n];
-        self.x
-            .outer_iterator()
-            .map(|row| b + row.iter().map(|(j, &v)| p[j] * v).sum::<f64>())
-            .collect()
+    /// Runs `f` on the evaluation of `p`, computing its margins unless `p` was the last point.
+    fn at<T>(&self, p: &Array1<f64>, f: impl FnOnce(&mut Evaluated) -> T) -> T {
+        let mut last = self.last.borrow_mut();
+        if last.as_ref().is_none_or(|e| e.param != *p) {
+            *last = Some(Evaluated {
+                param: p.clone(),
+                margins: self.data.margins(p),
+                gradient: None,
+            });
+        }
+        f(last.as_mut().expect("evaluated above"))
     }
 }
 
@@ -208,16 +221,18 @@ impl CostFunction for Problem<'_> {
     type Output = f64;
 
     fn cost(&self, p: &Array1<f64>) -> Result<f64, argmin::core::Error> {
-        let n = self.x.cols();
-        let z = self.margins(p);
-        let loss: f64 = z
-            .iter()
-            .zip(&self.y)
-            .zip(&self.weights)
-            .map(|((&z, &y), &s)| s * (log1p_exp(z) - y * z))
-            .sum();
+        let data = self.data;
+        let n = data.x.cols();
+        let loss: f64 = self.at(p, |e| {
+            e.margins
+                .iter()
+                .zip(&data.y)
+                .zip(&data.weights)
+                .map(|((&z, &y), &s)| s * (log1p_exp(z) - y * z))
+                .sum()
+        });
         let penalty: f64 = p.iter().take(n).map(|w| w * w).sum::<f64>() / (2.0 * self.c);
-        Ok((loss + penalty) / self.weight_sum)
+        Ok((loss + penalty) / data.weight_sum)
     }
 }
 
@@ -226,21 +241,92 @@ impl Gradient for Problem<'_> {
     type Gradient = Array1<f64>;
 
     fn gradient(&self, p: &Array1<f64>) -> Result<Array1<f64>, argmin::core::Error> {
+        let data = self.data;
+        let n = data.x.cols();
+        Ok(self.at(p, |e| {
+            e.gradient
+                .get_or_insert_with(|| {
+                    let residual: Vec<f64> = e
+                        .margins
+                        .iter()
+                        .zip(&data.y)
+                        .zip(&data.weights)
+                        .map(|((&z, &y), &s)| s * (sigmoid(z) - y))
+                        .collect();
+                    let mut g = Array1::<f64>::zeros(n + 1);
+                    for (j, col) in data.xt.outer_iterator().enumerate() {
+                        g[j] =
+                            col.iter().map(|(i, &v)| v * residual[i]).sum::<f64>() + p[j] / self.c;
+                    }
+                    g[n] = residual.iter().sum();
+                    g.mapv_inplace(|v| v / data.weight_sum);
+                    g
+                })
+                .clone()
+        }))
+    }
+}
+
+/// A training matrix made ready for fits at several values of C (a search along a C path):
+/// the checks, the sample weights and the transpose the gradient needs are done once.
+pub struct PreparedFit<'a> {
+    config: LogisticConfig,
+    x: Cow<'a, CsMat<f64>>,
+    xt: CsMat<f64>,
+    y: Vec<f64>,
+    weights: Vec<f64>,
+    weight_sum: f64,
+}
+
+impl PreparedFit<'_> {
+    fn margins(&self, p: &Array1<f64>) -> Vec<f64> {
         let n = self.x.cols();
-        let z = self.margins(p);
-        let residual: Vec<f64> = z
-            .iter()
-            .zip(&self.y)
-            .zip(&self.weights)
-            .map(|((&z, &y), &s)| s * (sigmoid(z) - y))
-            .collect();
-        let mut g = Array1::<f64>::zeros(n + 1);
-        for (j, col) in self.xt.outer_iterator().enumerate() {
-            g[j] = col.iter().map(|(i, &v)| v * residual[i]).sum::<f64>() + p[j] / self.c;
+        let b = p[n];
+        self.x
+            .outer_iterator()
+            .map(|row| b + row.iter().map(|(j, &v)| p[j] * v).sum::<f64>())
+            .collect()
+    }
+
+    /// Fits at `c`, starting the optimiser at `start` (a fit of the same features at a
+    /// neighbouring C) instead of at zero: along a path of growing C each fit begins near its
+    /// optimum, which is what makes a grid search cheap.
+    pub fn fit(
+        &self,
+        c: f64,
+        start: Option<&LogisticRegression>,
+    ) -> Result<LogisticRegression, Error> {
+        LogisticConfig {
+            c,
+            ..self.config.clone()
         }
-        g[n] = residual.iter().sum();
-        g.mapv_inplace(|v| v / self.weight_sum);
-        Ok(g)
+        .validate()?;
+        let n = self.x.cols();
+        let problem = Problem {
+            data: self,
+            c,
+            last: RefCell::new(None),
+        };
+        let mut init = Array1::<f64>::zeros(n + 1);
+        if let Some(start) = start.filter(|s| s.coefficients.len() == n) {
+            init.iter_mut()
+                .zip(start.coefficients.iter().chain([&start.intercept]))
+                .for_each(|(p, &v)| *p = v);
+        }
+        let solver = LBFGS::new(MoreThuenteLineSearch::new(), 10)
+            .with_tolerance_grad(self.config.gradient_tolerance)
+            .and_then(|s| s.with_tolerance_cost(1e-12))
+            .map_err(|e| Error::Solver(e.to_string()))?;
+        let result = Executor::new(problem, solver)
+            .configure(|state| state.param(init).max_iters(self.config.max_iterations))
+            .run()
+            .map_err(|e| Error::Solver(e.to_string()))?;
+        let best = result
+            .state()
+            .get_best_param()
+            .cloned()
+            .ok_or_else(|| Error::Solver("no parameters after optimisation".into()))?;
+        LogisticRegression::from_parts(best.iter().take(n).copied().collect(), best[n])
     }
 }
 
@@ -256,9 +342,8 @@ impl LogisticConfig {
         self.fit_csr_from(x, targets, sample_weights, None)
     }
 
-    /// Like [`LogisticConfig::fit_csr`], starting the optimiser at `start` (a fit of the same
-    /// features at a neighbouring C) instead of at zero: along a path of growing C each fit
-    /// begins near its optimum, which is what makes a grid search cheap.
+    /// Like [`LogisticConfig::fit_csr`], starting the optimiser at `start` (see
+    /// [`PreparedFit::fit`]).
     pub fn fit_csr_from(
         &self,
         x: &CsMat<f64>,
@@ -266,6 +351,16 @@ impl LogisticConfig {
         sample_weights: Option<&[f64]>,
         start: Option<&LogisticRegression>,
     ) -> Result<LogisticRegression, Error> {
+        self.prepare(x, targets, sample_weights)?.fit(self.c, start)
+    }
+
+    /// Checks the data and prepares it for fits at any C with these other settings.
+    pub fn prepare<'a>(
+        &self,
+        x: &'a CsMat<f64>,
+        targets: &[bool],
+        sample_weights: Option<&[f64]>,
+    ) -> Result<PreparedFit<'a>, Error> {
         self.validate()?;
         if x.rows() != targets.len() {
             return Err(Error::invalid_data(format_args!(
@@ -297,36 +392,19 @@ impl LogisticConfig {
                 "sample weights must sum to a positive number",
             ));
         }
-        let x_csr = if x.is_csr() { x.clone() } else { x.to_csr() };
-        let problem = Problem {
-            x: &x_csr,
-            xt: x_csr.transpose_view().to_csr(),
+        let x = if x.is_csr() {
+            Cow::Borrowed(x)
+        } else {
+            Cow::Owned(x.to_csr())
+        };
+        Ok(PreparedFit {
+            config: self.clone(),
+            xt: x.transpose_view().to_csr(),
+            x,
             y: targets.iter().map(|&t| if t { 1.0 } else { 0.0 }).collect(),
             weights,
             weight_sum,
-            c: self.c,
-        };
-        let mut init = Array1::<f64>::zeros(x_csr.cols() + 1);
-        if let Some(start) = start.filter(|s| s.coefficients.len() == x_csr.cols()) {
-            init.iter_mut()
-                .zip(start.coefficients.iter().chain([&start.intercept]))
-                .for_each(|(p, &v)| *p = v);
-        }
-        let solver = LBFGS::new(MoreThuenteLineSearch::new(), 10)
-            .with_tolerance_grad(self.gradient_tolerance)
-            .and_then(|s| s.with_tolerance_cost(1e-12))
-            .map_err(|e| Error::Solver(e.to_string()))?;
-        let result = Executor::new(problem, solver)
-            .configure(|state| state.param(init).max_iters(self.max_iterations))
-            .run()
-            .map_err(|e| Error::Solver(e.to_string()))?;
-        let best = result
-            .state()
-            .get_best_param()
-            .cloned()
-            .ok_or_else(|| Error::Solver("no parameters after optimisation".into()))?;
-        let n = x_csr.cols();
-        LogisticRegression::from_parts(best.iter().take(n).copied().collect(), best[n])
+        })
     }
 }
 

@@ -304,12 +304,9 @@ fn fit_path(
     let mut classifiers = Vec::new();
     let mut decisions = Vec::with_capacity(path.len());
     let mut previous: Option<LogisticRegression> = None;
+    let prepared = config.logistic.prepare(&x, &y, None)?;
     for &c in &path {
-        let logistic = LogisticConfig {
-            c,
-            ..config.logistic.clone()
-        };
-        let classifier = logistic.fit_csr_from(&x, &y, None, previous.as_ref())?;
+        let classifier = prepared.fit(c, previous.as_ref())?;
         decisions.push(
             x_held
                 .outer_iterator()
