@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Drives tests/loop/run.sh's services through the closed loop and checks every step (see
 run.sh). Exits non-zero with the reason on the first failed check. Standard library only."""
-import argparse, csv, json, subprocess, sys, threading, time, urllib.error, urllib.request
+import argparse, csv, http.server, json, subprocess, sys, threading, time, urllib.error
+import urllib.request
 
 def call(url, body=None, token=None, headers=None, timeout=30):
     """(status, JSON answer) of a GET, or of a POST when `body` is given."""
@@ -36,11 +37,29 @@ def wait(what, probe, timeout=120):
         check(time.monotonic() < deadline, f"timed out waiting for {what}")
         time.sleep(0.2)
 
+def webhook(port, status):
+    """A webhook receiver on loopback answering `status`; returns the bodies it got."""
+    got = []
+    class Hook(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers.get("content-length", 0)))
+            got.append(json.loads(body))
+            self.send_response(status)
+            self.end_headers()
+        def log_message(self, *args):
+            pass
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Hook)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return got
+
 def main():
     ap = argparse.ArgumentParser()
     for a in ("--bin", "--home", "--replicas", "--trainer", "--token"):
         ap.add_argument(a, required=True)
+    ap.add_argument("--hook-down", type=int, required=True)
+    ap.add_argument("--hook-up", type=int, required=True)
     a = ap.parse_args()
+    hook_down, hook_up = webhook(a.hook_down, 500), webhook(a.hook_up, 200)
     replicas, trainer = a.replicas.split(","), a.trainer
 
     def demo(rows, seed, drifted):
@@ -192,6 +211,17 @@ def main():
         metrics = r.read().decode()
     check('fraudloop_loop_decisions_total{action="rollback"} 1' in metrics,
           "fraudloop_loop_decisions_total{action=\"rollback\"} is not 1")
+    # Alerts: the rejected candidate and the rollback reached the working receiver as
+    # Slack-compatible JSON, each after the failing one was tried (3 attempts) and given up on.
+    texts = lambda: [b.get("text", "") for b in hook_up]
+    wait("the rejection and rollback alerts", lambda: any("rejected" in t for t in texts())
+         and any("rollback (R2)" in t for t in texts()), timeout=30)
+    check(all(isinstance(b["text"], str) and "fraudloop" in b for b in hook_up),
+          f"alert bodies: {hook_up}")
+    check(len(hook_down) >= 3 * len(hook_up), f"{len(hook_down)} attempts at the failing "
+          f"receiver for {len(hook_up)} alerts")
+    print(f"alerts: {len(hook_up)} delivered ({'; '.join(t[:60] for t in texts())}); "
+          f"{len(hook_down)} attempts refused by the failing receiver")
     print(f"/predict: {counts['ok']} ok, {counts['failed']} failed; "
           f"{len(all_)} decisions, each with its reason")
 

@@ -6,7 +6,9 @@
 #   version on both replicas; a candidate trained on flipped labels → rejected (the same
 #   Idempotency-Key → the same job); a forced bad promotion (`trainer promote`) → regression on
 #   labelled rows → rollback, never back; zero failed /predict throughout; GET /decisions
-#   shows every decision with its reason; the loop's metrics count them.
+#   shows every decision with its reason; the loop's metrics count them. Alerts go to two real
+#   webhook receivers started by e2e.py: one always answers 500 (retried, never blocks the
+#   loop), the other takes the Slack-compatible JSON.
 # The gate runs with its default settings. About a minute with debug binaries.
 #
 # Usage: tests/loop/run.sh [BIN_DIR]   (default: $CARGO_TARGET_DIR or target, /debug)
@@ -40,6 +42,7 @@ mkdir -p "$FRAUDLOOP_HOME"
 "$bin/trainer" train --data "$work/train.csv" --json >/dev/null
 
 api1=$(free_port) api2=$(free_port) monitor=$(free_port) trainer=$(free_port)
+hook_down=$(free_port) hook_up=$(free_port)
 for port in $api1 $api2; do
   PREDICT_API_ADDR=127.0.0.1:$port PREDICT_API_RELOAD_POLL_MS=100 PREDICT_API_INSTANCE=r$port \
     "$bin/predict-api" >"$work/api$port.log" 2>&1 &
@@ -52,6 +55,7 @@ pids+=($!)
 # k = 120 labels; no retrain/alert cooldown so each step acts at once; one rollback per hour.
 TRAINER_ADDR=127.0.0.1:$trainer TRAINER_ADMIN_TOKEN=loop-e2e-admin-token \
   PREDICT_API_URLS=http://127.0.0.1:$api1,http://127.0.0.1:$api2 \
+  FRAUDLOOP_LOOP__ALERT_WEBHOOKS=http://127.0.0.1:$hook_down/hook,http://127.0.0.1:$hook_up/hook \
   FRAUDLOOP_LOOP__POLL_SECS=0.3 FRAUDLOOP_LOOP__REPLICA_TIMEOUT_SECS=20 \
   FRAUDLOOP_LOOP__POLICY__MIN_LABELS=120 FRAUDLOOP_LOOP__POLICY__RETRAIN_MIN_LABELS=40 \
   FRAUDLOOP_LOOP__POLICY__REGRESSION_MIN_ROWS=40 \
@@ -61,5 +65,6 @@ pids+=($!)
 
 python3 "$repo/tests/loop/e2e.py" --bin "$bin" --home "$FRAUDLOOP_HOME" \
   --replicas "http://127.0.0.1:$api1,http://127.0.0.1:$api2" \
-  --trainer "http://127.0.0.1:$trainer" --token loop-e2e-admin-token
+  --trainer "http://127.0.0.1:$trainer" --token loop-e2e-admin-token \
+  --hook-down "$hook_down" --hook-up "$hook_up"
 echo "loop e2e: PASS"
