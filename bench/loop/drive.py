@@ -77,14 +77,21 @@ def main():
     started = time.monotonic()
     score(replicas[0], drifted, label=a.k + a.k // 3)
     served_at = None
+    verdict = None
     while time.monotonic() - started < 600:
         versions = [call(f"{r}/model")["model_version"] for r in replicas]
         if all(v != v1 and v == versions[0] for v in versions):
             served_at = time.monotonic()
             break
+        # The loop may also end without a new model: the gate rejected the candidate.
+        jobs = call(f"{a.trainer}/jobs")["jobs"]
+        if jobs and all(j["state"] in ("rejected", "failed") for j in jobs):
+            verdict = call(f"{a.trainer}/jobs/{jobs[0]['job_id']}").get("gate")
+            break
         time.sleep(0.2)
     stop.set(); t.join()
-    after = score(replicas[0], drifted_eval) if served_at else float("nan")
+    # F1 of whatever the replicas serve once the loop is done (the first model if rejected).
+    after = score(replicas[0], drifted_eval)
     decisions = call(f"{a.trainer}/decisions")["decisions"]
     print(json.dumps({
         "loop_latency_s": round(served_at - started, 2) if served_at else None,
@@ -96,6 +103,7 @@ def main():
         "predict_ok": sent[0], "predict_failed": failed[0],
         "new_version": versions[0] if served_at else None,
         "decisions": [(d["action"], d["rule"]) for d in decisions],
+        "rejected_by": verdict and [r for r in verdict["reasons"] if r.startswith("fail")],
     }))
 
 main()

@@ -72,10 +72,15 @@ for run in $(seq 1 "$RUNS"); do
   wait 2>/dev/null || true
 done
 python3 - "$WORK" "$RUNS" <<'PY'
-import json, statistics, sys
+import json, math, statistics, sys
 work, runs = sys.argv[1], int(sys.argv[2])
 rs = [json.load(open(f"{work}/result{i}.json")) for i in range(1, runs + 1)]
-def med(key):
-    return statistics.median(r[key] for r in rs)
-print(json.dumps({k: med(k) for k in rs[0] if isinstance(rs[0][k], (int, float))}, indent=2))
+out = {}
+for k in rs[0]:
+    vals = [r[k] for r in rs if isinstance(r[k], (int, float)) and not math.isnan(r[k])]
+    if isinstance(rs[0][k], (int, float)) or k == "loop_latency_s":
+        out[k] = {"median": statistics.median(vals) if vals else None, "runs": len(vals),
+                  "values": [r[k] for r in rs]}
+out["promoted_runs"] = sum(r["new_version"] is not None for r in rs)
+print(json.dumps(out, indent=2))
 PY

@@ -52,12 +52,14 @@ DRIFT_MONITOR_ADDR=127.0.0.1:$monitor DRIFT_MONITOR_INTERVAL_SECS=1 \
   DRIFT_MONITOR_WINDOW_ROWS=300 DRIFT_MONITOR_MIN_ROWS=100 \
   "$bin/drift-monitor" run >"$work/monitor.log" 2>&1 &
 pids+=($!)
-# k = 120 labels; no retrain/alert cooldown so each step acts at once; one rollback per hour.
+# k = 200 labels, and every retrain rule waits for them (so the retrain sees all 200 labels
+# wherever the 1 s reports fall); no retrain/alert cooldown, so each step acts at once; one
+# rollback per hour.
 TRAINER_ADDR=127.0.0.1:$trainer TRAINER_ADMIN_TOKEN=loop-e2e-admin-token \
   PREDICT_API_URLS=http://127.0.0.1:$api1,http://127.0.0.1:$api2 \
   FRAUDLOOP_LOOP__ALERT_WEBHOOKS=http://127.0.0.1:$hook_down/hook,http://127.0.0.1:$hook_up/hook \
   FRAUDLOOP_LOOP__POLL_SECS=0.3 FRAUDLOOP_LOOP__REPLICA_TIMEOUT_SECS=20 \
-  FRAUDLOOP_LOOP__POLICY__MIN_LABELS=120 FRAUDLOOP_LOOP__POLICY__RETRAIN_MIN_LABELS=40 \
+  FRAUDLOOP_LOOP__POLICY__MIN_LABELS=200 FRAUDLOOP_LOOP__POLICY__RETRAIN_MIN_LABELS=200 \
   FRAUDLOOP_LOOP__POLICY__REGRESSION_MIN_ROWS=40 \
   FRAUDLOOP_LOOP__POLICY__COOLDOWNS__RETRAIN_SECS=0 FRAUDLOOP_LOOP__POLICY__COOLDOWNS__ALERT_SECS=0 \
   "$bin/trainer" serve >"$work/trainer.log" 2>&1 &
