@@ -99,8 +99,9 @@ async fn start(home: &Path) -> Services {
         replica_timeout_secs: 20,
         ..Default::default()
     };
-    settings.policy.min_labels = 120;
-    settings.policy.retrain_min_labels = 40;
+    // Every retrain rule waits for all 200 labels of step 2, wherever the 1 s reports fall.
+    settings.policy.min_labels = 200;
+    settings.policy.retrain_min_labels = 200;
     settings.policy.regression_min_rows = 40;
     settings.policy.cooldowns.retrain_secs = 0;
     settings.policy.cooldowns.alert_secs = 0;

@@ -296,8 +296,8 @@ fn a_retrain_weighs_rows_by_source_and_learns_look_alikes_but_never_the_benchmar
         assert!(!weight_of.contains_key(&m.text), "a gate row was trained on");
     }
     let look_alikes = data::hard_legit_training();
-    assert_eq!(look_alikes.len(), 40);
-    assert_eq!(out.data["hard_legit_training_rows"], 40);
+    assert_eq!(look_alikes.len(), 48);
+    assert_eq!(out.data["hard_legit_training_rows"], 48);
     for (text, fraud) in &look_alikes {
         assert!(!fraud);
         assert_eq!(weight_of.get(text), Some(&5.0), "{text}");
