@@ -355,7 +355,9 @@ pub fn train_cross_validated(
     config: &TrainingConfig,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<TrainingOutcome, Error> {
-    train_cross_validated_weighted(corpus, labels, None, train_rows, test_rows, config, progress)
+    train_cross_validated_weighted(
+        corpus, labels, None, train_rows, test_rows, config, progress,
+    )
 }
 
 /// [`train_cross_validated`] with a weight per corpus row (finite, positive), which scales

@@ -175,7 +175,11 @@ mod tests {
         );
         assert_eq!(outcome, "alert queued to 1 webhook(s)");
         wait_for("delivery", || count(&c, "delivered") == 1).await;
-        assert_eq!(receiver.requests.load(Ordering::SeqCst), 3, "two refusals, one retry each");
+        assert_eq!(
+            receiver.requests.load(Ordering::SeqCst),
+            3,
+            "two refusals, one retry each"
+        );
         let accepted = receiver.accepted.lock().unwrap().clone();
         assert_eq!(accepted.len(), 1);
         // Slack's incoming-webhook shape (n8n's webhook node takes any JSON), details beside it.
@@ -208,8 +212,15 @@ mod tests {
             c.clone(),
         );
         alerter.send("rejected:v0003", "candidate v0003 rejected", json!({}));
-        wait_for("the working receiver", || up.accepted.lock().unwrap().len() == 1).await;
-        assert_eq!(count(&c, "failed"), 2, "the closed port and the failing receiver");
+        wait_for("the working receiver", || {
+            up.accepted.lock().unwrap().len() == 1
+        })
+        .await;
+        assert_eq!(
+            count(&c, "failed"),
+            2,
+            "the closed port and the failing receiver"
+        );
         assert_eq!(count(&c, "delivered"), 1);
         assert_eq!(down.requests.load(Ordering::SeqCst), 2, "two attempts");
     }
@@ -258,12 +269,16 @@ mod tests {
         let c = counter();
         let gate = AlertGate::new(chrono::Duration::minutes(60), 2);
         let alerter = Alerter::start(vec![app.url("/hook")], gate, 3, c.clone());
-        assert!(alerter.send("R8:alert:v0001", "drift", json!({})).contains("queued"));
+        assert!(alerter
+            .send("R8:alert:v0001", "drift", json!({}))
+            .contains("queued"));
         assert_eq!(
             alerter.send("R8:alert:v0001", "drift again", json!({})),
             "alert not sent (duplicate)"
         );
-        assert!(alerter.send("rejected:v0002", "rejected", json!({})).contains("queued"));
+        assert!(alerter
+            .send("rejected:v0002", "rejected", json!({}))
+            .contains("queued"));
         assert_eq!(
             alerter.send("rejected:v0003", "rejected", json!({})),
             "alert not sent (rate limited)"
