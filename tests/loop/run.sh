@@ -9,7 +9,7 @@
 #   shows every decision with its reason; the loop's metrics count them. Alerts go to two real
 #   webhook receivers started by e2e.py: one always answers 500 (retried, never blocks the
 #   loop), the other takes the Slack-compatible JSON.
-# The gate runs with its default settings. About a minute with debug binaries.
+# The gate runs with its default settings. About 20 s with debug or release binaries.
 #
 # Usage: tests/loop/run.sh [BIN_DIR]   (default: $CARGO_TARGET_DIR or target, /debug)
 # Needs: trainer, predict-api and drift-monitor in BIN_DIR; python3.
