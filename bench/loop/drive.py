@@ -67,21 +67,31 @@ def main():
     t = threading.Thread(target=client, daemon=True); t.start()
 
     clean_f1 = score(replicas[0], rows(f"{a.home}/clean.csv"))
-    drifted_eval = rows(f"{a.home}/drifted_eval.csv")
+    # Recovered F1 is measured on drifted messages nobody labelled: any text that is also
+    # among the labelled drifted messages is left out (the retrained model may have seen it).
+    drifted = rows(f"{a.home}/drifted.csv")
+    labelled = {t for t, _ in drifted[:a.k + a.k // 3]}
+    drifted_eval = [r for r in rows(f"{a.home}/drifted_eval.csv") if r[0] not in labelled]
     drifted_f1_before = score(replicas[1], drifted_eval)
     # Drift: the first drifted request starts the clock; operators label as they go.
-    drifted = rows(f"{a.home}/drifted.csv")
     started = time.monotonic()
     score(replicas[0], drifted, label=a.k + a.k // 3)
     served_at = None
+    verdict = None
     while time.monotonic() - started < 600:
         versions = [call(f"{r}/model")["model_version"] for r in replicas]
         if all(v != v1 and v == versions[0] for v in versions):
             served_at = time.monotonic()
             break
+        # The loop may also end without a new model: the gate rejected the candidate.
+        jobs = call(f"{a.trainer}/jobs")["jobs"]
+        if jobs and all(j["state"] in ("rejected", "failed") for j in jobs):
+            verdict = call(f"{a.trainer}/jobs/{jobs[0]['job_id']}").get("gate")
+            break
         time.sleep(0.2)
     stop.set(); t.join()
-    after = score(replicas[0], drifted_eval) if served_at else float("nan")
+    # F1 of whatever the replicas serve once the loop is done (the first model if rejected).
+    after = score(replicas[0], drifted_eval)
     decisions = call(f"{a.trainer}/decisions")["decisions"]
     print(json.dumps({
         "loop_latency_s": round(served_at - started, 2) if served_at else None,
@@ -89,9 +99,11 @@ def main():
         "drifted_f1_before": round(drifted_f1_before, 4),
         "drifted_f1_after": round(after, 4),
         "recovered_gap": round(clean_f1 - after, 4),
+        "drifted_eval_rows": len(drifted_eval),
         "predict_ok": sent[0], "predict_failed": failed[0],
         "new_version": versions[0] if served_at else None,
         "decisions": [(d["action"], d["rule"]) for d in decisions],
+        "rejected_by": verdict and [r for r in verdict["reasons"] if r.startswith("fail")],
     }))
 
 main()

@@ -64,6 +64,63 @@ impl Default for LabelLimits {
     }
 }
 
+/// How much a training row weighs in a retrain, by where it comes from (a row of weight 2
+/// counts as much as two copies of it). Labels of a new wave are few next to the original
+/// training set, so trusted ones weigh more; user labels weigh least, so a flood of them
+/// cannot outweigh the rest.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TrainingWeights {
+    /// A row of the production model's own training set.
+    pub original: f64,
+    /// A label from an operator.
+    pub operator: f64,
+    /// A label an agent relayed.
+    pub agent: f64,
+    /// A label from a user.
+    pub user: f64,
+    /// A genuine message of the shipped hard-legitimate training examples.
+    pub hard_legit: f64,
+}
+
+impl Default for TrainingWeights {
+    fn default() -> Self {
+        TrainingWeights {
+            original: 1.0,
+            operator: 2.0,
+            agent: 1.5,
+            user: 0.5,
+            hard_legit: 5.0,
+        }
+    }
+}
+
+impl TrainingWeights {
+    /// The weight of a label from `source`.
+    pub fn of(&self, source: LabelSource) -> f64 {
+        match source {
+            LabelSource::Operator => self.operator,
+            LabelSource::Agent => self.agent,
+            LabelSource::User => self.user,
+        }
+    }
+
+    /// An error naming the first weight that is not a positive number.
+    pub fn validate(&self) -> Result<(), String> {
+        let all = [
+            ("original", self.original),
+            ("operator", self.operator),
+            ("agent", self.agent),
+            ("user", self.user),
+            ("hard_legit", self.hard_legit),
+        ];
+        match all.iter().find(|(_, w)| !(w.is_finite() && *w > 0.0)) {
+            Some((name, w)) => Err(format!("weights.{name} = {w} must be a positive number")),
+            None => Ok(()),
+        }
+    }
+}
+
 /// The label a text trains with.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrainingLabel {
@@ -177,6 +234,19 @@ mod tests {
         assert!(out[0].is_fraud);
         let all = BTreeSet::from(["1".to_string(), "2".to_string()]);
         assert!(training_labels(&f, &all, &LabelLimits::default()).is_empty());
+    }
+
+    #[test]
+    fn user_labels_weigh_least_and_weights_must_be_positive() {
+        let w = TrainingWeights::default();
+        assert!(w.of(LabelSource::User) < w.of(LabelSource::Agent));
+        assert!(w.of(LabelSource::Agent) < w.of(LabelSource::Operator));
+        assert!(w.validate().is_ok());
+        let bad = TrainingWeights {
+            user: 0.0,
+            ..TrainingWeights::default()
+        };
+        assert!(bad.validate().unwrap_err().contains("weights.user"));
     }
 
     #[test]

@@ -12,7 +12,8 @@
 //!   candidate on the same rows.
 //! - [`AlertGate`] de-duplicates and rate-limits alerts.
 //! - [`training_labels`] turns feedback into training labels: revoked labels dropped, the
-//!   latest label of the most trusted source winning per text, user labels capped per contact.
+//!   latest label of the most trusted source winning per text, user labels capped per contact;
+//!   [`TrainingWeights`] weigh them by source in a retrain.
 //!
 //! **Architecture invariant:** no IO, no clock, no HTTP: the caller passes the time in.
 #![deny(missing_docs)]
@@ -24,7 +25,9 @@ mod policy;
 
 pub use alerts::{AlertGate, AlertVerdict};
 pub use gate::{gate, GateScores, GateSettings, GateVerdict};
-pub use labels::{training_labels, FeedbackLabel, LabelLimits, LabelSource, TrainingLabel};
+pub use labels::{
+    training_labels, FeedbackLabel, LabelLimits, LabelSource, TrainingLabel, TrainingWeights,
+};
 pub use policy::{
     decide, Action, Cooldowns, Decision, LoopState, PolicyConfig, Regression, Severity, Signals,
 };

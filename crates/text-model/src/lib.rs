@@ -70,8 +70,8 @@ pub use tfidf::{
 };
 pub use tokenize::{tokenize, CjkMode, Tokenized, TokenizerConfig};
 pub use training::{
-    stratified_folds, stratified_split, train_cross_validated, CalibrationOutcome, GridPoint,
-    Progress, SearchConfig, SearchMetric, SearchOutcome, TrainingConfig, TrainingOutcome,
-    DEFAULT_C_GRID,
+    stratified_folds, stratified_split, train_cross_validated, train_cross_validated_weighted,
+    CalibrationOutcome, GridPoint, Progress, SearchConfig, SearchMetric, SearchOutcome,
+    TrainingConfig, TrainingOutcome, DEFAULT_C_GRID,
 };
 pub use visible::has_visible_text;

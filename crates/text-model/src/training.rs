@@ -13,7 +13,7 @@ use crate::calibration::{
     cross_fitted_platt, expected_calibration_error, log_loss, CalibrationError, CalibrationMethod,
     Platt,
 };
-use crate::logistic::{sigmoid, LogisticConfig, LogisticRegression};
+use crate::logistic::{class_sample_weights, sigmoid, LogisticConfig, LogisticRegression};
 use crate::metrics::{BinaryMetrics, ThresholdPolicy};
 use crate::model::FraudModel;
 use crate::tfidf::{Corpus, FittedCorpusVectorizer, TfidfConfig};
@@ -287,9 +287,11 @@ struct PathFit {
     decisions: Vec<Vec<f64>>,
 }
 
+#[allow(clippy::too_many_arguments)]
 fn fit_path(
     corpus: &Corpus,
     labels: &[bool],
+    row_weights: Option<&[f64]>,
     fit_on: &[usize],
     held_out: Vec<usize>,
     config: &TrainingConfig,
@@ -301,10 +303,19 @@ fn fit_path(
     let x = corpus.transform(&vectorizer, fit_on);
     let y: Vec<bool> = fit_on.iter().map(|&r| labels[r]).collect();
     let x_held = corpus.transform(&vectorizer, &held_out);
+    // Row weights scale the class weights (a row of weight 3 counts as three copies of it,
+    // without leaking copies across cross-validation folds).
+    let sample_weights = row_weights.map(|w| {
+        class_sample_weights(&y, config.logistic.class_weight)
+            .into_iter()
+            .zip(fit_on)
+            .map(|(c, &r)| c * w[r])
+            .collect::<Vec<f64>>()
+    });
     let mut classifiers = Vec::new();
     let mut decisions = Vec::with_capacity(path.len());
     let mut previous: Option<LogisticRegression> = None;
-    let prepared = config.logistic.prepare(&x, &y, None)?;
+    let prepared = config.logistic.prepare(&x, &y, sample_weights.as_deref())?;
     for &c in &path {
         let classifier = prepared.fit(c, previous.as_ref())?;
         decisions.push(
@@ -340,6 +351,23 @@ pub fn train_cross_validated(
     config: &TrainingConfig,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<TrainingOutcome, Error> {
+    train_cross_validated_weighted(
+        corpus, labels, None, train_rows, test_rows, config, progress,
+    )
+}
+
+/// [`train_cross_validated`] with a weight per corpus row (finite, positive), which scales
+/// that row's share of the classifier's loss in every fit. The search, calibration and
+/// threshold still count each out-of-fold row once.
+pub fn train_cross_validated_weighted(
+    corpus: &Corpus,
+    labels: &[bool],
+    row_weights: Option<&[f64]>,
+    train_rows: &[usize],
+    test_rows: &[usize],
+    config: &TrainingConfig,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<TrainingOutcome, Error> {
     config.validate()?;
     if labels.len() != corpus.len() {
         return Err(Error::invalid_data(format_args!(
@@ -347,6 +375,20 @@ pub fn train_cross_validated(
             labels.len(),
             corpus.len()
         )));
+    }
+    if let Some(w) = row_weights {
+        if w.len() != corpus.len() {
+            return Err(Error::invalid_data(format_args!(
+                "{} row weights for {} texts",
+                w.len(),
+                corpus.len()
+            )));
+        }
+        if let Some(bad) = w.iter().find(|w| !(w.is_finite() && **w > 0.0)) {
+            return Err(Error::invalid_data(format_args!(
+                "row weight {bad} is not a positive number"
+            )));
+        }
     }
     let train_labels: Vec<bool> = train_rows.iter().map(|&r| labels[r]).collect();
     let positives = train_labels.iter().filter(|&&l| l).count();
@@ -375,6 +417,7 @@ pub fn train_cross_validated(
                 return fit_path(
                     corpus,
                     labels,
+                    row_weights,
                     train_rows,
                     test_rows.to_vec(),
                     config,
@@ -393,6 +436,7 @@ pub fn train_cross_validated(
             fit_path(
                 corpus,
                 labels,
+                row_weights,
                 &rows_where(&|f| f != k),
                 rows_where(&|f| f == k),
                 config,
@@ -626,6 +670,60 @@ mod tests {
             .label
             .is_fraud());
         assert!(p.top_terms.iter().all(|t| t.weight.abs() > 0.0));
+    }
+
+    #[test]
+    fn row_weights_move_the_fit_and_unit_weights_change_nothing() {
+        let mut texts: Vec<String> = (0..60)
+            .map(|i| {
+                if i % 3 == 0 {
+                    format!("urgent claim your prize {i} now click verify account")
+                } else {
+                    format!("see you at lunch {i} tomorrow, bring the meeting notes")
+                }
+            })
+            .collect();
+        let mut labels: Vec<bool> = (0..60).map(|i| i % 3 == 0).collect();
+        // One genuine and one fraudulent message about the same invoice.
+        texts.push("your quarterly invoice is ready".into());
+        labels.push(false);
+        texts.push("your quarterly invoice is overdue".into());
+        labels.push(true);
+        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+        let corpus = Corpus::build(&refs, &TokenizerConfig::default()).unwrap();
+        let rows: Vec<usize> = (0..texts.len()).collect();
+        let config = TrainingConfig {
+            tfidf: TfidfConfig {
+                min_df: 1,
+                ..TfidfConfig::default()
+            },
+            search: SearchConfig {
+                c: vec![10.0],
+                ..SearchConfig::default()
+            },
+            ..TrainingConfig::default()
+        };
+        let fit = |weights: Option<&[f64]>| {
+            train_cross_validated_weighted(&corpus, &labels, weights, &rows, &[], &config, &|_| {})
+                .map(|o| o.model.score("quarterly invoice"))
+        };
+        let plain = fit(None).unwrap();
+        let ones = vec![1.0; texts.len()];
+        assert_eq!(fit(Some(&ones)).unwrap(), plain);
+        let mut genuine_heavy = ones.clone();
+        genuine_heavy[60] = 20.0;
+        let mut fraud_heavy = ones.clone();
+        fraud_heavy[61] = 20.0;
+        let (low, high) = (
+            fit(Some(&genuine_heavy)).unwrap(),
+            fit(Some(&fraud_heavy)).unwrap(),
+        );
+        assert!(low < plain && plain < high, "{low} < {plain} < {high}");
+        let mut bad = ones;
+        bad[3] = 0.0;
+        let err = fit(Some(&bad)).unwrap_err();
+        assert!(err.to_string().contains("row weight 0"), "{err}");
+        assert!(fit(Some(&[1.0; 3])).is_err());
     }
 
     #[test]

@@ -47,6 +47,9 @@ pub struct LabelledData {
     /// Each row's `kind` (a finer category such as `phishing_bank`), when the file has a
     /// `kind` column.
     pub kinds: Option<Vec<String>>,
+    /// Each row's training weight, when the file has a `weight` column (positive numbers; a
+    /// row of weight 3 counts as much as three copies of it).
+    pub weights: Option<Vec<f64>>,
     /// What the data was.
     pub fingerprint: DataFingerprint,
 }
@@ -60,6 +63,9 @@ impl LabelledData {
 
 /// The optional column that gives each row a finer category for per-kind evaluation.
 pub const KIND_COLUMN: &str = "kind";
+
+/// The optional column that weighs each training row (default 1).
+pub const WEIGHT_COLUMN: &str = "weight";
 
 /// Reads `path`, a CSV with a header naming `text_col` and `label_col`. `require_both_classes`
 /// is set for training data.
@@ -116,6 +122,8 @@ pub fn read_labelled_csv(
 
     let kind_idx = find(KIND_COLUMN);
     let mut kinds = kind_idx.map(|_| Vec::new());
+    let weight_idx = find(WEIGHT_COLUMN);
+    let mut weights = weight_idx.map(|_| Vec::new());
     let (mut texts, mut labels) = (Vec::new(), Vec::new());
     for record in reader.records() {
         let record = record.map_err(|e| csv_error(path, &bytes, e))?;
@@ -138,6 +146,19 @@ pub fn read_labelled_csv(
         let label: Label = raw_label
             .parse()
             .map_err(|e: text_model::UnknownLabel| line_err(line(), e.to_string()))?;
+        if let (Some(weights), Some(i)) = (weights.as_mut(), weight_idx) {
+            let raw = record.get(i).unwrap_or_default().trim();
+            let weight = match raw.parse::<f64>() {
+                Ok(w) if w.is_finite() && w > 0.0 => w,
+                _ => {
+                    return Err(line_err(
+                        line(),
+                        format!("weight {raw:?} is not a positive number"),
+                    ))
+                }
+            };
+            weights.push(weight);
+        }
         texts.push(text.to_string());
         labels.push(label);
         if let (Some(kinds), Some(i)) = (kinds.as_mut(), kind_idx) {
@@ -165,6 +186,7 @@ pub fn read_labelled_csv(
         texts,
         labels,
         kinds,
+        weights,
         fingerprint,
     })
 }
@@ -230,6 +252,19 @@ mod tests {
             (4, 2, 2)
         );
         assert_eq!(d.fingerprint.sha256.len(), 64);
+    }
+
+    #[test]
+    fn an_optional_weight_column_weighs_rows() {
+        let d = read(b"text,label\nwin,fraud\nhi,legit\n").unwrap();
+        assert_eq!(d.weights, None);
+        let d = read(b"text,label,weight\nwin,fraud,2\nhi,legit,0.5\n").unwrap();
+        assert_eq!(d.weights, Some(vec![2.0, 0.5]));
+        for bad in ["0", "-1", "NaN", "inf", ""] {
+            let csv = format!("text,label,weight\nwin,fraud,1\nhi,legit,{bad}\n");
+            let e = read(csv.as_bytes()).unwrap_err().to_string();
+            assert!(e.contains("data.csv:3: weight"), "{bad}: {e}");
+        }
     }
 
     #[test]

@@ -8,7 +8,7 @@ use artifact_store::{NewBundle, Registry};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{json, Value};
 use text_model::{
-    stratified_split, train_cross_validated, CalibrationError, Corpus, Label, Progress,
+    stratified_split, train_cross_validated_weighted, CalibrationError, Corpus, Label, Progress,
     TextDescriptors, TrainingConfig, TrainingOutcome, DESCRIPTOR_COLUMNS,
 };
 
@@ -82,6 +82,12 @@ pub fn train(registry: &Registry, args: &TrainArgs) -> anyhow::Result<TrainRepor
         None => stratified_split(&train_data.is_fraud(), config.test_size, config.seed),
     };
     let is_fraud: Vec<bool> = labels.iter().map(|l| l.is_fraud()).collect();
+    // Row weights of the training rows (test rows are only scored; they weigh 1).
+    let row_weights: Option<Vec<f64>> = train_data.weights.as_ref().map(|w| {
+        let mut all = w.clone();
+        all.resize(texts.len(), 1.0);
+        all
+    });
 
     let spinner = bar(args.progress, None, "tokenising");
     let corpus =
@@ -97,9 +103,10 @@ pub fn train(registry: &Registry, args: &TrainArgs) -> anyhow::Result<TrainRepor
         Some(((config.folds + 1) * config.c_path().len()) as u64),
         "searching C (cross-validation folds + final model)",
     );
-    let outcome = train_cross_validated(
+    let outcome = train_cross_validated_weighted(
         &corpus,
         &is_fraud,
+        row_weights.as_deref(),
         &train_rows,
         &test_rows,
         config,

@@ -186,3 +186,221 @@ async fn an_operator_revokes_a_label() {
     .unwrap();
     assert!(labels.is_empty(), "a revoked label is not used: {labels:?}");
 }
+
+/// A home with a first model trained on `rows` demo messages.
+fn home_with_a_model(rows: usize, config: &text_model::TrainingConfig) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("train.csv");
+    let mut bytes = Vec::new();
+    let messages = demo_corpus::generate(&demo_corpus::DemoOptions {
+        rows,
+        seed: 7,
+        ..Default::default()
+    });
+    demo_corpus::write_csv(&messages, &mut bytes).unwrap();
+    std::fs::write(&csv, bytes).unwrap();
+    let registry =
+        artifact_store::Registry::open(fraudloop_config::Home::new(dir.path()).artifacts())
+            .unwrap();
+    trainer::train::train(
+        &registry,
+        &trainer::train::TrainArgs {
+            data: csv,
+            test_data: None,
+            text_col: "text".into(),
+            label_col: "label".into(),
+            config: config.clone(),
+            progress: false,
+        },
+    )
+    .unwrap();
+    dir
+}
+
+#[test]
+fn a_retrain_weighs_rows_by_source_and_learns_look_alikes_but_never_the_benchmark() {
+    use trainer::service::data;
+    use trainer::service::jobs::{retrain, RetrainContext};
+    let config = text_model::TrainingConfig {
+        search: text_model::SearchConfig {
+            c: vec![10.0],
+            ..Default::default()
+        },
+        folds: 3,
+        ..Default::default()
+    };
+    let dir = home_with_a_model(300, &config);
+    let log = prod_data::FeedbackLog::open(&dir.path().join("data"), "test").unwrap();
+    let drifted = demo_corpus::generate(&demo_corpus::DemoOptions {
+        rows: 120,
+        seed: 8,
+        drifted: true,
+        label_noise: 0.0,
+        ..Default::default()
+    });
+    let start = chrono::Utc::now() - chrono::Duration::hours(1);
+    for (i, m) in drifted.iter().enumerate() {
+        log.append(&prod_data::FeedbackRecord {
+            schema: prod_data::SCHEMA_VERSION,
+            feedback_id: format!("f-{i}"),
+            at: start + chrono::Duration::seconds(i as i64),
+            instance: "test".into(),
+            prediction_id: None,
+            text: m.text.clone(),
+            label: m.label.as_str().into(),
+            source: if i % 2 == 0 { "operator" } else { "user" }.into(),
+            contact: Some(format!("user-{i}")),
+            comment: None,
+            model_version: None,
+            risk_score: None,
+        })
+        .unwrap();
+    }
+    drop(log);
+    let settings = LoopSettings::default();
+    let ctx = RetrainContext {
+        home: dir.path(),
+        training: &config,
+        gate: &settings.gate,
+        labels: &settings.labels,
+        weights: &settings.weights,
+        revoked: &Default::default(),
+    };
+    let out = retrain(&ctx, false, &mut |_| {}).unwrap();
+    let sha = out.data["training_sha256"].as_str().unwrap();
+    let stored = dir.path().join(format!("artifacts/datasets/{sha}.csv"));
+    let mut reader = csv::Reader::from_path(&stored).unwrap();
+    assert_eq!(
+        reader.headers().unwrap(),
+        vec!["text", "label", "weight"],
+        "the stored training set keeps the weights"
+    );
+    let weight_of: std::collections::HashMap<String, f64> = reader
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            (r[0].to_string(), r[2].parse().unwrap())
+        })
+        .collect();
+    // The most recent labels are the gate's and never trained on; the older ones weigh by
+    // source.
+    let recent = out.data["recent_rows"].as_u64().unwrap() as usize;
+    assert!(recent >= 20, "{recent}");
+    let trained = &drifted[..drifted.len() - recent];
+    let once = |t: &str| drifted.iter().filter(|m| m.text == t).count() == 1;
+    for (i, m) in trained.iter().enumerate().filter(|(_, m)| once(&m.text)) {
+        let want = if i % 2 == 0 { 2.0 } else { 0.5 };
+        assert_eq!(weight_of.get(&m.text), Some(&want), "{}", m.text);
+    }
+    for m in drifted[drifted.len() - recent..]
+        .iter()
+        .filter(|m| once(&m.text))
+    {
+        assert!(
+            !weight_of.contains_key(&m.text),
+            "a gate row was trained on"
+        );
+    }
+    let look_alikes = data::hard_legit_training();
+    assert_eq!(look_alikes.len(), 48);
+    assert_eq!(out.data["hard_legit_training_rows"], 48);
+    for (text, fraud) in &look_alikes {
+        assert!(!fraud);
+        assert_eq!(weight_of.get(text), Some(&5.0), "{text}");
+    }
+    for (text, _) in data::hard_legit() {
+        assert!(
+            !weight_of.contains_key(&text),
+            "benchmark row trained on: {text}"
+        );
+    }
+    assert!(weight_of.values().filter(|w| **w == 1.0).count() > 200);
+}
+
+#[test]
+fn the_benchmark_and_the_look_alikes_share_no_message() {
+    use trainer::service::data;
+    let benchmark: std::collections::BTreeSet<String> =
+        data::hard_legit().into_iter().map(|r| r.0).collect();
+    assert_eq!(benchmark.len(), 30);
+    let look_alikes = data::hard_legit_training();
+    assert!(look_alikes.iter().all(|r| !benchmark.contains(&r.0)));
+    // Both languages in both.
+    let cjk = |t: &String| t.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+    assert!(look_alikes.iter().any(|r| cjk(&r.0)) && look_alikes.iter().any(|r| !cjk(&r.0)));
+}
+
+fn write_report(home: &std::path::Path, generated_at: &str) {
+    let reports = home.join("reports");
+    std::fs::create_dir_all(&reports).unwrap();
+    let report = json!({
+        "generated_at": generated_at,
+        "model_version": "v0001",
+        "window": {"enough_data": true},
+        "dataset_drift": true,
+        "columns": [{"name": "length", "drifted": true}, {"name": "url_count", "drifted": false}],
+        "text_drift": {"detected": false},
+        "performance": {"measured": false},
+    });
+    std::fs::write(reports.join("latest.json"), report.to_string()).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_report_one_action_across_restarts_and_the_cooldown_holds() {
+    let config = text_model::TrainingConfig {
+        search: text_model::SearchConfig {
+            c: vec![10.0],
+            ..Default::default()
+        },
+        folds: 3,
+        ..Default::default()
+    };
+    let dir = home_with_a_model(300, &config);
+    let with_webhook = || {
+        let mut s = settings(dir.path());
+        // Nothing listens there: delivery fails in the background, the decision does not wait.
+        s.settings.alert_webhooks = "http://127.0.0.1:9/hook".into();
+        s
+    };
+    write_report(dir.path(), "2026-12-07T01:00:00Z");
+    let service = LoopService::open(with_webhook()).await.unwrap();
+    let first = service
+        .evaluate_latest()
+        .await
+        .unwrap()
+        .expect("a decision");
+    // Drift without labels to learn from: R8, ask people.
+    assert_eq!(
+        (first["action"].as_str(), first["rule"].as_str()),
+        (Some("alert"), Some("R8"))
+    );
+    assert_eq!(first["outcome"], "alert queued to 1 webhook(s)");
+    assert!(
+        service.evaluate_latest().await.unwrap().is_none(),
+        "same report, no second action"
+    );
+    drop(service);
+    // After a restart the report is still decided.
+    let service = LoopService::open(with_webhook()).await.unwrap();
+    assert!(service.evaluate_latest().await.unwrap().is_none());
+    // A new report with the same signals: the alert is cooling down (15 min), so ok.
+    write_report(dir.path(), "2026-12-07T01:00:10Z");
+    let second = service
+        .evaluate_latest()
+        .await
+        .unwrap()
+        .expect("a decision");
+    assert_eq!(
+        (second["action"].as_str(), second["rule"].as_str()),
+        (Some("ok"), Some("R8"))
+    );
+    assert!(
+        second["reason"]
+            .as_str()
+            .unwrap()
+            .contains("alert cooling down"),
+        "{second:#}"
+    );
+    let log = std::fs::read_to_string(dir.path().join("loop/decisions.jsonl")).unwrap();
+    assert_eq!(log.lines().count(), 2, "{log}");
+}

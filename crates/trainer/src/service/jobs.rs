@@ -8,7 +8,7 @@ use anyhow::Context as _;
 use artifact_store::{ModelVersion, Registry};
 use chrono::{DateTime, Utc};
 use fraudloop_config::Home;
-use loop_policy::{gate, GateScores, GateSettings, GateVerdict, LabelLimits};
+use loop_policy::{gate, GateScores, GateSettings, GateVerdict, LabelLimits, TrainingWeights};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -193,6 +193,8 @@ pub struct RetrainContext<'a> {
     pub gate: &'a GateSettings,
     /// Label limits.
     pub labels: &'a LabelLimits,
+    /// Weights of the training rows.
+    pub weights: &'a TrainingWeights,
     /// Revoked feedback ids.
     pub revoked: &'a BTreeSet<String>,
 }
@@ -230,24 +232,35 @@ pub fn retrain(
         .collect();
     // Original rows whose text was ever labelled take the feedback's (latest, unrevoked)
     // label instead, so a revocation also removes a label an earlier retrain learned.
-    let mut train: Vec<Row> = base_train
+    let w = ctx.weights;
+    let mut train: Vec<(Row, f64)> = base_train
         .into_iter()
         .filter(|r| !labelled_texts.contains(&r.0) && !held_out.contains(r.0.as_str()))
+        .map(|r| (r, w.original))
         .collect();
     let from_feedback = older
         .iter()
         .filter(|l| !held_out.contains(l.text.as_str()))
-        .map(|l| (l.text.clone(), l.is_fraud))
+        .map(|l| ((l.text.clone(), l.is_fraud), w.of(l.source)))
         .collect::<Vec<_>>();
     let feedback_rows = from_feedback.len();
     train.extend(from_feedback);
+    // Genuine look-alikes of scams (never the gate's benchmark), unless already present.
+    let present: BTreeSet<String> = train.iter().map(|r| r.0 .0.clone()).collect();
+    let anchors: Vec<(Row, f64)> = data::hard_legit_training()
+        .into_iter()
+        .filter(|r| !present.contains(&r.0) && !held_out.contains(r.0.as_str()))
+        .map(|r| (r, w.hard_legit))
+        .collect();
+    let anchor_rows = anchors.len();
+    train.extend(anchors);
     if flip_labels {
-        train.iter_mut().for_each(|r| r.1 = !r.1);
+        train.iter_mut().for_each(|r| r.0 .1 = !r.0 .1);
     }
-    let (train_sha, train_path) = registry.store_dataset(&data::labelled_csv(&train))?;
+    let (train_sha, train_path) = registry.store_dataset(&data::weighted_csv(&train))?;
     let (holdout_sha, holdout_path) = registry.store_dataset(&data::labelled_csv(&holdout))?;
     note(format!(
-        "training on {} rows ({feedback_rows} from feedback{}), hold-out {} rows, recent hold-out {} rows",
+        "training on {} rows ({feedback_rows} from feedback{}, {anchor_rows} genuine look-alikes), hold-out {} rows, recent hold-out {} rows",
         train.len(),
         if flip_labels { ", labels flipped" } else { "" },
         holdout.len(),
@@ -293,6 +306,8 @@ pub fn retrain(
         "holdout_sha256": holdout_sha,
         "training_rows": train.len(),
         "feedback_rows": feedback_rows,
+        "hard_legit_training_rows": anchor_rows,
+        "weights": ctx.weights,
         "holdout_rows": holdout.len(),
         "recent_rows": recent.len(),
         "flip_labels": flip_labels,

@@ -335,6 +335,7 @@ impl LoopService {
                 training: &settings.training,
                 gate: &settings.settings.gate,
                 labels: &settings.settings.labels,
+                weights: &settings.settings.weights,
                 revoked: &revoked,
             };
             jobs::retrain(&ctx, flip, &mut |line| {

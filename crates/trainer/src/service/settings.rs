@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use fraudloop_config::{AdminToken, Home};
-use loop_policy::{GateSettings, LabelLimits, PolicyConfig};
+use loop_policy::{GateSettings, LabelLimits, PolicyConfig, TrainingWeights};
 use serde::{Deserialize, Serialize};
 
 /// The prefix of the loop's environment variables (`FRAUDLOOP_LOOP__POLICY__MIN_LABELS=50`).
@@ -48,6 +48,8 @@ pub struct LoopSettings {
     pub gate: GateSettings,
     /// Limits on feedback labels.
     pub labels: LabelLimits,
+    /// Weights of a retrain's training rows, by where they come from.
+    pub weights: TrainingWeights,
 }
 
 impl Default for LoopSettings {
@@ -64,6 +66,7 @@ impl Default for LoopSettings {
             policy: PolicyConfig::default(),
             gate: GateSettings::default(),
             labels: LabelLimits::default(),
+            weights: TrainingWeights::default(),
         }
     }
 }
@@ -80,6 +83,10 @@ impl LoopSettings {
             settings.gate.recent_holdout_share > 0.0 && settings.gate.recent_holdout_share < 1.0,
             "invalid settings: gate.recent_holdout_share must be in (0, 1)"
         );
+        settings
+            .weights
+            .validate()
+            .map_err(|e| anyhow::anyhow!("invalid settings: {e}"))?;
         Ok(settings)
     }
 
