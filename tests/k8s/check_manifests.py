@@ -51,16 +51,23 @@ def workspace_deps(crate, seen=None):
 
 
 def sources(crates, scripts=()):
+    """The code (comments removed) of the crates' src/ and of the shell scripts."""
     text = []
     for crate in sorted(crates):
         for path in glob.glob(os.path.join(repo, "crates", crate, "src", "**", "*.rs"), recursive=True):
-            text.append(open(path, encoding="utf-8").read())
-    text += [read(s) for s in scripts]
+            code = open(path, encoding="utf-8").read()
+            text.append(re.sub(r"^\s*//.*$", "", code, flags=re.M))
+    for script in scripts:
+        text.append(re.sub(r"^\s*#.*$", "", read(script), flags=re.M))
     return "\n".join(text)
 
 
 def reads_variable(code, name):
-    if re.search(r"\b" + re.escape(name) + r"\b", code):
+    # A string literal in Rust, or $NAME / ${NAME in a script.
+    if f'"{name}"' in code or re.search(r"\$\{?" + re.escape(name) + r"\b", code):
+        return True
+    # tracing-subscriber's EnvFilter reads RUST_LOG itself.
+    if name == "RUST_LOG" and "from_default_env" in code:
         return True
     # A settings prefix (a string literal ending in `_`) and the settings' field names.
     for prefix in set(re.findall(r'"([A-Z][A-Z0-9_]*_)"', code)):
@@ -70,6 +77,13 @@ def reads_variable(code, name):
                 return True
     return False
 
+
+# Variables of the scaled mode whose backends exist (crates store-object, store-postgres) but
+# that the service binaries do not read yet: reported, not failed. A service that starts
+# reading one fails the check until it is removed here, so this list only ever shrinks.
+PENDING = {"FRAUDLOOP_DATABASE_URL", "FRAUDLOOP_BUNDLE_STORE", "AWS_ACCESS_KEY_ID",
+           "AWS_SECRET_ACCESS_KEY", "AWS_REGION"}
+pending_seen = set()
 
 # The crate (or script) behind each compose service's command.
 BINARY_CRATE = {"predict-api": "predict-api", "drift-monitor": "drift-monitor", "trainer": "trainer",
@@ -162,7 +176,12 @@ for mode in ("embedded", "scaled"):
             for key, value in configmaps[cm].items():
                 given.setdefault(key, {"name": key, "value": value})
         for var in sorted(given):
-            if not reads_variable(want["code"], var):
+            read = reads_variable(want["code"], var)
+            if var in PENDING:
+                if read:
+                    fail(f"{where}: {name} now reads {var}; remove it from PENDING")
+                pending_seen.add(var)
+            elif not read:
                 fail(f"{where}: gets {var}, which {name} never reads")
         for var in sorted(want["required"] - set(given)):
             fail(f"{where}: compose requires {var}; the manifest does not give it")
@@ -205,6 +224,10 @@ for mode in ("embedded", "scaled"):
     if trainer and trainer[1]["spec"].get("replicas") != 1:
         fail(f"{mode}: the trainer service must run as a single replica")
 
+for var in sorted(PENDING - pending_seen):
+    fail(f"{var} is PENDING but no manifest gives it; remove it from PENDING")
+for var in sorted(pending_seen):
+    print(f"pending: {var} (scaled mode) is not read by the service binaries yet")
 for p in problems:
     print("FAIL:", p)
 print(f"{len(expected)} services x 2 modes; {len(problems)} problems")
