@@ -156,11 +156,15 @@ fn store_backends_serve_nothing_and_core_crates_do_not_know_them() {
     let mut broken = Vec::new();
     for krate in crates() {
         for dep in &krate.dependencies {
-            if BACKENDS.contains(&krate.name.as_str()) && BACKEND_FORBIDDEN.contains(&dep.as_str()) {
+            if BACKENDS.contains(&krate.name.as_str()) && BACKEND_FORBIDDEN.contains(&dep.as_str())
+            {
                 broken.push(format!("backend {} depends on {dep}", krate.name));
             }
             if CORE.contains(&krate.name.as_str()) && BACKENDS.contains(&dep.as_str()) {
-                broken.push(format!("core crate {} depends on the backend {dep}", krate.name));
+                broken.push(format!(
+                    "core crate {} depends on the backend {dep}",
+                    krate.name
+                ));
             }
         }
     }

@@ -608,7 +608,11 @@ fn read_verified(path: &Path, entry: &FileEntry) -> Result<Vec<u8>, Error> {
 }
 
 /// Checks a bundle file's bytes against its manifest entry (`path` names it in errors).
-pub(crate) fn verify_file(path: &Path, bytes: Vec<u8>, entry: &FileEntry) -> Result<Vec<u8>, Error> {
+pub(crate) fn verify_file(
+    path: &Path,
+    bytes: Vec<u8>,
+    entry: &FileEntry,
+) -> Result<Vec<u8>, Error> {
     let actual = sha256_hex(&bytes);
     if actual != entry.sha256 || bytes.len() as u64 != entry.bytes {
         return Err(Error::ChecksumMismatch {

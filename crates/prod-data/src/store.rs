@@ -95,16 +95,19 @@ impl ProductionStore for FileStore {
         // The newest `limit` records by time, memory bounded by `limit`.
         let mut newest: BinaryHeap<Reverse<Keyed>> = BinaryHeap::new();
         let mut seq = 0u64;
-        read_records(&crate::predictions_dir(&self.data_dir), |r: PredictionRecord| {
-            if since.is_some_and(|s| r.at < s) || limit == 0 {
-                return;
-            }
-            seq += 1;
-            newest.push(Reverse(Keyed(r.at, seq, r)));
-            if newest.len() > limit {
-                newest.pop();
-            }
-        })?;
+        read_records(
+            &crate::predictions_dir(&self.data_dir),
+            |r: PredictionRecord| {
+                if since.is_some_and(|s| r.at < s) || limit == 0 {
+                    return;
+                }
+                seq += 1;
+                newest.push(Reverse(Keyed(r.at, seq, r)));
+                if newest.len() > limit {
+                    newest.pop();
+                }
+            },
+        )?;
         let mut out: Vec<Keyed> = newest.into_iter().map(|Reverse(k)| k).collect();
         out.sort();
         Ok(out.into_iter().map(|k| k.2).collect())

@@ -60,10 +60,7 @@ pub fn new_bundle(model: &FraudModel) -> NewBundle<'_> {
             source: "conformance".into(),
         },
         code_version: "store-conformance".into(),
-        extra_files: vec![(
-            "ref_data.csv".into(),
-            b"text,label\nhello,legit\n".to_vec(),
-        )],
+        extra_files: vec![("ref_data.csv".into(), b"text,label\nhello,legit\n".to_vec())],
     }
 }
 
@@ -81,7 +78,11 @@ pub trait Tamper {
 
 /// The [`BundleStore`] contract, on an empty store.
 pub fn bundle_store_suite(store: &(dyn BundleStore + Sync), tamper: &dyn Tamper) {
-    assert_eq!(store.versions().unwrap(), Vec::<ModelVersion>::new(), "a new store is empty");
+    assert_eq!(
+        store.versions().unwrap(),
+        Vec::<ModelVersion>::new(),
+        "a new store is empty"
+    );
     let v1 = ModelVersion::new(1);
     assert!(
         matches!(store.load(v1), Err(artifact_store::Error::NotFound(_))),
@@ -124,7 +125,11 @@ pub fn bundle_store_suite(store: &(dyn BundleStore + Sync), tamper: &dyn Tamper)
     let mut sorted = published.clone();
     sorted.sort();
     sorted.dedup();
-    assert_eq!(sorted.len(), 4, "concurrent publishes shared a version: {published:?}");
+    assert_eq!(
+        sorted.len(),
+        4,
+        "concurrent publishes shared a version: {published:?}"
+    );
     for version in &published {
         store.load(*version).unwrap();
     }
@@ -134,16 +139,25 @@ pub fn bundle_store_suite(store: &(dyn BundleStore + Sync), tamper: &dyn Tamper)
     let model_bytes = b"{\"not\": \"the model\"}\n";
     tamper.overwrite(v2, "model.json", model_bytes);
     let err = store.load(v2).unwrap_err();
-    assert!(err.is_untrusted_bundle(), "a changed model file loaded: {err}");
+    assert!(
+        err.is_untrusted_bundle(),
+        "a changed model file loaded: {err}"
+    );
     tamper.overwrite(v1, "manifest.json", b"{}");
     let err = store.read_manifest(v1).unwrap_err();
-    assert!(err.is_untrusted_bundle(), "a changed manifest was trusted: {err}");
+    assert!(
+        err.is_untrusted_bundle(),
+        "a changed manifest was trusted: {err}"
+    );
     assert!(store.load(v1).unwrap_err().is_untrusted_bundle());
 }
 
 /// The [`AliasStore`] contract, on an empty alias store beside a bundle store.
 pub fn alias_store_suite(bundles: &(dyn BundleStore + Sync), aliases: &(dyn AliasStore + Sync)) {
-    assert_eq!(aliases.aliases().unwrap(), artifact_store::Aliases::default());
+    assert_eq!(
+        aliases.aliases().unwrap(),
+        artifact_store::Aliases::default()
+    );
     assert!(aliases.history().unwrap().is_empty());
     let models: Vec<FraudModel> = (1..=3).map(small_model).collect();
     let versions: Vec<ModelVersion> = models
@@ -152,20 +166,35 @@ pub fn alias_store_suite(bundles: &(dyn BundleStore + Sync), aliases: &(dyn Alia
         .collect();
     let (v1, v2, v3) = (versions[0], versions[1], versions[2]);
 
-    assert!(aliases.initialize(v1).unwrap(), "the first production is set");
-    assert!(!aliases.initialize(v2).unwrap(), "initialize never replaces production");
+    assert!(
+        aliases.initialize(v1).unwrap(),
+        "the first production is set"
+    );
+    assert!(
+        !aliases.initialize(v2).unwrap(),
+        "initialize never replaces production"
+    );
     assert_eq!(aliases.aliases().unwrap().production, Some(v1));
 
     let event = artifact_store::promote_verified(bundles, aliases, v2, "alice", "better").unwrap();
-    assert_eq!((event.kind, event.version, event.replaced), (HistoryKind::Promote, v2, Some(v1)));
+    assert_eq!(
+        (event.kind, event.version, event.replaced),
+        (HistoryKind::Promote, v2, Some(v1))
+    );
     let now = aliases.aliases().unwrap();
     assert_eq!((now.production, now.previous), (Some(v2), Some(v1)));
     assert!(
-        matches!(aliases.promote(v2, "alice", "again"), Err(artifact_store::Error::Rejected(_))),
+        matches!(
+            aliases.promote(v2, "alice", "again"),
+            Err(artifact_store::Error::Rejected(_))
+        ),
         "promoting production again is refused"
     );
     let back = aliases.rollback("bob", "false positives").unwrap();
-    assert_eq!((back.kind, back.version, back.replaced), (HistoryKind::Rollback, v1, Some(v2)));
+    assert_eq!(
+        (back.kind, back.version, back.replaced),
+        (HistoryKind::Rollback, v1, Some(v2))
+    );
     let production = artifact_store::load_production(bundles, aliases).unwrap();
     assert_eq!(production.manifest.version, v1);
 
@@ -185,7 +214,11 @@ pub fn alias_store_suite(bundles: &(dyn BundleStore + Sync), aliases: &(dyn Alia
     let history = aliases.history().unwrap();
     assert_eq!(
         history.iter().map(|e| e.kind).take(3).collect::<Vec<_>>(),
-        vec![HistoryKind::Initial, HistoryKind::Promote, HistoryKind::Rollback]
+        vec![
+            HistoryKind::Initial,
+            HistoryKind::Promote,
+            HistoryKind::Rollback
+        ]
     );
     assert!(history.len() > 3, "no racing promotion succeeded");
     for pair in history.windows(2) {
@@ -197,7 +230,10 @@ pub fn alias_store_suite(bundles: &(dyn BundleStore + Sync), aliases: &(dyn Alia
     }
     let last = history.last().unwrap();
     let end = aliases.aliases().unwrap();
-    assert_eq!((end.production, end.previous), (Some(last.version), last.replaced));
+    assert_eq!(
+        (end.production, end.previous),
+        (Some(last.version), last.replaced)
+    );
 }
 
 /// Microsecond precision: what PostgreSQL keeps of a time, and more than a log line needs.
@@ -219,7 +255,8 @@ pub fn prediction(id: usize, at: DateTime<Utc>) -> PredictionRecord {
         text: format!("message {id}: 您的包裹 \"quoted\" \\ back\\slash"),
         client_id: (id % 3 == 0).then(|| format!("c{id}")),
         channel: Some("sms".into()),
-        meta: (id % 5 == 0).then(|| serde_json::json!({"contact": {"email": "a@b.example"}, "n": id})),
+        meta: (id % 5 == 0)
+            .then(|| serde_json::json!({"contact": {"email": "a@b.example"}, "n": id})),
         risk_score: (id % 100) as f64 / 100.0 + 0.001,
         predicted_label: if id % 2 == 0 { "fraud" } else { "legit" }.into(),
         threshold: 0.5,
@@ -261,13 +298,19 @@ pub fn production_store_suite(open: &dyn Fn() -> Box<dyn ProductionStore>) {
     }
     replica_a.flush();
     let stats = replica_a.prediction_stats();
-    assert_eq!(stats.written.load(std::sync::atomic::Ordering::Relaxed), 600);
+    assert_eq!(
+        stats.written.load(std::sync::atomic::Ordering::Relaxed),
+        600
+    );
 
     // Another replica finds them by id, exactly as logged.
     let replica_b = open();
     for i in [0, 1, 299, 599] {
         assert_eq!(
-            replica_b.find_prediction(&records[i].prediction_id).unwrap().as_ref(),
+            replica_b
+                .find_prediction(&records[i].prediction_id)
+                .unwrap()
+                .as_ref(),
             Some(&records[i])
         );
     }
@@ -278,7 +321,10 @@ pub fn production_store_suite(open: &dyn Fn() -> Box<dyn ProductionStore>) {
     let expected: Vec<&PredictionRecord> = records.iter().filter(|r| r.at >= since).collect();
     let window = replica_b.prediction_window(Some(since), 100).unwrap();
     assert_eq!(window.len(), 100);
-    assert_eq!(window.iter().collect::<Vec<_>>(), expected[expected.len() - 100..]);
+    assert_eq!(
+        window.iter().collect::<Vec<_>>(),
+        expected[expected.len() - 100..]
+    );
     let all = replica_b.prediction_window(None, 10_000).unwrap();
     assert_eq!(all, records);
     assert!(replica_b.prediction_window(None, 0).unwrap().is_empty());
@@ -298,7 +344,10 @@ pub fn production_store_suite(open: &dyn Fn() -> Box<dyn ProductionStore>) {
         .feedback_since(Some(base + Duration::minutes(15)))
         .unwrap();
     assert_eq!(
-        later.iter().map(|f| f.feedback_id.as_str()).collect::<Vec<_>>(),
+        later
+            .iter()
+            .map(|f| f.feedback_id.as_str())
+            .collect::<Vec<_>>(),
         ["f-000015", "f-000016", "f-000017", "f-000018", "f-000019"]
     );
 }

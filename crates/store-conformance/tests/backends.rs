@@ -130,5 +130,7 @@ fn aliases_in_postgres_with_bundles_on_s3() {
 fn production_data_in_postgres() {
     let Some(db) = database() else { return };
     let db = Arc::new(db);
-    production_store_suite(&|| Box::new(PgProductionStore::open(&db, 10_000)) as Box<dyn ProductionStore>);
+    production_store_suite(&|| {
+        Box::new(PgProductionStore::open(&db, 10_000)) as Box<dyn ProductionStore>
+    });
 }

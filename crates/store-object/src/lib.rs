@@ -85,41 +85,42 @@ impl ObjectBundleStore {
             url: url.to_string(),
             detail,
         };
-        let (store, prefix): (Arc<dyn ObjectStore>, String) =
-            if let Some(rest) = url.strip_prefix("s3://") {
-                let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
-                if bucket.is_empty() {
-                    return Err(fail("no bucket".into()));
-                }
-                let mut builder = AmazonS3Builder::new().with_bucket_name(bucket);
-                let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-                if let Some(v) = var("AWS_ACCESS_KEY_ID") {
-                    builder = builder.with_access_key_id(v);
-                }
-                if let Some(v) = var("AWS_SECRET_ACCESS_KEY") {
-                    builder = builder.with_secret_access_key(v);
-                }
-                if let Some(v) = var("AWS_SESSION_TOKEN") {
-                    builder = builder.with_token(v);
-                }
-                if let Some(v) = var("AWS_REGION") {
-                    builder = builder.with_region(v);
-                }
-                if let Some(v) = var("AWS_ENDPOINT") {
-                    builder = builder.with_endpoint(v);
-                }
-                if var("AWS_ALLOW_HTTP").is_some_and(|v| v == "true") {
-                    builder = builder.with_allow_http(true);
-                }
-                let s3 = builder.build().map_err(|e| fail(e.to_string()))?;
-                (Arc::new(s3), prefix.trim_matches('/').to_string())
-            } else if let Some(path) = url.strip_prefix("file://") {
-                std::fs::create_dir_all(path).map_err(|e| fail(e.to_string()))?;
-                let local = LocalFileSystem::new_with_prefix(path).map_err(|e| fail(e.to_string()))?;
-                (Arc::new(local), String::new())
-            } else {
-                return Err(fail("expected s3://bucket/prefix or file:///path".into()));
-            };
+        let (store, prefix): (Arc<dyn ObjectStore>, String) = if let Some(rest) =
+            url.strip_prefix("s3://")
+        {
+            let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+            if bucket.is_empty() {
+                return Err(fail("no bucket".into()));
+            }
+            let mut builder = AmazonS3Builder::new().with_bucket_name(bucket);
+            let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+            if let Some(v) = var("AWS_ACCESS_KEY_ID") {
+                builder = builder.with_access_key_id(v);
+            }
+            if let Some(v) = var("AWS_SECRET_ACCESS_KEY") {
+                builder = builder.with_secret_access_key(v);
+            }
+            if let Some(v) = var("AWS_SESSION_TOKEN") {
+                builder = builder.with_token(v);
+            }
+            if let Some(v) = var("AWS_REGION") {
+                builder = builder.with_region(v);
+            }
+            if let Some(v) = var("AWS_ENDPOINT") {
+                builder = builder.with_endpoint(v);
+            }
+            if var("AWS_ALLOW_HTTP").is_some_and(|v| v == "true") {
+                builder = builder.with_allow_http(true);
+            }
+            let s3 = builder.build().map_err(|e| fail(e.to_string()))?;
+            (Arc::new(s3), prefix.trim_matches('/').to_string())
+        } else if let Some(path) = url.strip_prefix("file://") {
+            std::fs::create_dir_all(path).map_err(|e| fail(e.to_string()))?;
+            let local = LocalFileSystem::new_with_prefix(path).map_err(|e| fail(e.to_string()))?;
+            (Arc::new(local), String::new())
+        } else {
+            return Err(fail("expected s3://bucket/prefix or file:///path".into()));
+        };
         Ok(ObjectBundleStore {
             store,
             prefix: ObjectPath::from(prefix),
@@ -130,7 +131,9 @@ impl ObjectBundleStore {
 
     /// The store named by [`BUNDLE_STORE_ENV`]; `None` when it is unset or empty.
     pub fn from_env() -> Option<Result<ObjectBundleStore, ConfigError>> {
-        let url = std::env::var(BUNDLE_STORE_ENV).ok().filter(|u| !u.is_empty())?;
+        let url = std::env::var(BUNDLE_STORE_ENV)
+            .ok()
+            .filter(|u| !u.is_empty())?;
         Some(ObjectBundleStore::open(&url))
     }
 
@@ -199,7 +202,13 @@ impl artifact_store::BundleStore for ObjectBundleStore {
         let staged: Vec<(String, ObjectPath, Vec<u8>)> = writer
             .files()
             .iter()
-            .map(|(name, bytes)| (name.clone(), self.path(&[STAGING, &staging_id, name]), bytes.clone()))
+            .map(|(name, bytes)| {
+                (
+                    name.clone(),
+                    self.path(&[STAGING, &staging_id, name]),
+                    bytes.clone(),
+                )
+            })
             .collect();
         // 1. Every file under the staging prefix.
         {
@@ -240,10 +249,18 @@ impl artifact_store::BundleStore for ObjectBundleStore {
                     mode: PutMode::Create,
                     ..PutOptions::default()
                 };
-                match store.put_opts(&path, PutPayload::from_static(b""), options).await {
+                match store
+                    .put_opts(&path, PutPayload::from_static(b""), options)
+                    .await
+                {
                     Ok(_) => Ok(true),
                     Err(object_store::Error::AlreadyExists { .. }) => Ok(false),
-                    Err(e) => Err(e),
+                    // Some S3-compatible servers answer a failed precondition with another
+                    // status (moto: 403): taken when the reservation exists.
+                    Err(e) => match store.head(&path).await {
+                        Ok(_) => Ok(false),
+                        Err(_) => Err(e),
+                    },
                 }
             });
             if created.map_err(backend("reserve a version"))? {
@@ -270,7 +287,9 @@ impl artifact_store::BundleStore for ObjectBundleStore {
             for (from, to) in &targets {
                 store.copy(from, to).await?;
             }
-            store.put(&manifest_path, PutPayload::from(manifest)).await?;
+            store
+                .put(&manifest_path, PutPayload::from(manifest))
+                .await?;
             store
                 .put(&checksum_path, PutPayload::from(checksum.into_bytes()))
                 .await?;

@@ -55,7 +55,9 @@ fn prediction(i: usize, at: chrono::DateTime<Utc>) -> PredictionRecord {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
-    let url = args.get(1).ok_or("usage: write_cost <database url> [predictions] [labels]")?;
+    let url = args
+        .get(1)
+        .ok_or("usage: write_cost <database url> [predictions] [labels]")?;
     let n: usize = args.get(2).map_or(Ok(200_000), |a| a.parse())?;
     let labels: usize = args.get(3).map_or(Ok(2_000), |a| a.parse())?;
     let db = Database::connect(url, 8)?;

@@ -118,7 +118,9 @@ impl Database {
 
     /// Connects to the URL in [`DATABASE_URL_ENV`]; `None` when it is unset or empty.
     pub fn from_env(max_connections: u32) -> Option<Result<Database, Error>> {
-        let url = std::env::var(DATABASE_URL_ENV).ok().filter(|u| !u.is_empty())?;
+        let url = std::env::var(DATABASE_URL_ENV)
+            .ok()
+            .filter(|u| !u.is_empty())?;
         Some(Database::connect(&url, max_connections))
     }
 
@@ -234,7 +236,9 @@ async fn prediction_writer(pool: PgPool, mut rx: mpsc::Receiver<Queued>, stats: 
                     Ok(()) => {
                         partitions.insert(*day);
                     }
-                    Err(e) => tracing::warn!(error = %e, %day, "no partition for the day; rows go to the default partition"),
+                    Err(e) => {
+                        tracing::warn!(error = %e, %day, "no partition for the day; rows go to the default partition")
+                    }
                 }
             }
             let json = format!(
@@ -305,7 +309,9 @@ fn backend(action: &'static str) -> impl FnOnce(sqlx::Error) -> prod_data::Error
     }
 }
 
-fn parse_rows<T: serde::de::DeserializeOwned>(rows: Vec<String>) -> Result<Vec<T>, prod_data::Error> {
+fn parse_rows<T: serde::de::DeserializeOwned>(
+    rows: Vec<String>,
+) -> Result<Vec<T>, prod_data::Error> {
     rows.iter()
         .map(|r| {
             serde_json::from_str(r).map_err(|e| prod_data::Error::Backend {
