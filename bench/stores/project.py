@@ -6,7 +6,8 @@ predictions/s onto predict-api replicas and PostgreSQL.
 
 RESULT.json is bench/stores/run.sh's output. --predict-core-ms is predict-api's CPU per
 /predict request in core-milliseconds (bench/k8s/resources.sh: 0.052 core-seconds per 1000).
-Assumptions, printed with the table: replicas run at the autoscaler's 70 % of a 1-core request,
+Assumptions: replicas run at the autoscaler's 70 % of their CPU request (--replica-cores, the
+manifests' 0.5),
 the database at 60 % of its cores, labels are --labels-share of predictions, and every
 prediction is kept for --retention-days days."""
 import argparse
@@ -17,6 +18,7 @@ p = argparse.ArgumentParser()
 p.add_argument("result")
 p.add_argument("--predict-core-ms", type=float, default=0.052)
 p.add_argument("--labels-share", type=float, default=0.01)
+p.add_argument("--replica-cores", type=float, default=0.5)
 p.add_argument("--retention-days", type=int, default=30)
 a = p.parse_args()
 r = json.load(open(a.result))
@@ -29,10 +31,10 @@ print(f"measured: {r['predictions_per_second']:.0f} predictions/s through one wr
       f"{db_core_s * 1e6:.1f} database core-µs per prediction, label commit p99 "
       f"{r['label_commit_ms_p99']:.2f} ms")
 print()
-print("| predictions/s | predict-api replicas (1 core each) | rows/s | WAL | table + indexes per day | index growth per day | database cores |")
+print(f"| predictions/s | predict-api replicas ({a.replica_cores:g} core requested each) | rows/s | WAL | table + indexes per day | index growth per day | database cores |")
 print("|---:|---:|---:|---:|---:|---:|---:|")
 for rps in (1_000, 10_000, 100_000):
-    replicas = max(2, math.ceil(rps * a.predict_core_ms / 1000 / 0.7))
+    replicas = max(2, math.ceil(rps * a.predict_core_ms / 1000 / (a.replica_cores * 0.7)))
     rows = rps * (1 + a.labels_share)
     wal_mb = rps * wal / 1e6
     day_gb = rps * 86400 * (heap + index) / 1e9

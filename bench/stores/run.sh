@@ -10,7 +10,7 @@ cd "$(dirname "$0")/../.."
 n="${1:-200000}"
 labels="${2:-2000}"
 lock=(); [ -e /work/cargo.lock ] && lock=(flock /work/cargo.lock)
-"${lock[@]}" cargo build --locked -p store-postgres --example write_cost
+[ -n "${SKIP_BUILD:-}" ] || "${lock[@]}" cargo build --locked -p store-postgres --example write_cost
 bin="${CARGO_TARGET_DIR:-target}/debug/examples/write_cost"
 . tests/stores/servers.sh
 trap stores_stop EXIT

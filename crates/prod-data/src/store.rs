@@ -116,11 +116,11 @@ impl ProductionStore for FileStore {
     fn feedback_since(&self, since: Option<DateTime<Utc>>) -> Result<Vec<FeedbackRecord>, Error> {
         let mut out = Vec::new();
         read_records(&crate::feedback_dir(&self.data_dir), |r: FeedbackRecord| {
-            if !since.is_some_and(|s| r.at < s) {
+            if since.is_none_or(|s| r.at >= s) {
                 out.push(r);
             }
         })?;
-        out.sort_by(|a, b| a.at.cmp(&b.at));
+        out.sort_by_key(|r| r.at);
         Ok(out)
     }
 

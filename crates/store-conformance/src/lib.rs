@@ -245,7 +245,10 @@ fn micros(at: DateTime<Utc>) -> DateTime<Utc> {
 pub fn prediction(id: usize, at: DateTime<Utc>) -> PredictionRecord {
     let mut descriptors = BTreeMap::new();
     descriptors.insert("length".to_string(), 40.0 + id as f64);
-    descriptors.insert("digit_share".to_string(), 0.1 + id as f64 / 1e4);
+    // Binary fractions: JSON text round-trips them exactly on every backend (the file logs'
+    // reader, like PostgreSQL's, parses decimals to the nearest double, not always the same
+    // one the writer had).
+    descriptors.insert("digit_share".to_string(), (id % 512) as f64 / 1024.0);
     PredictionRecord {
         schema: prod_data::SCHEMA_VERSION,
         prediction_id: format!("p-{id:06}"),
@@ -257,7 +260,7 @@ pub fn prediction(id: usize, at: DateTime<Utc>) -> PredictionRecord {
         channel: Some("sms".into()),
         meta: (id % 5 == 0)
             .then(|| serde_json::json!({"contact": {"email": "a@b.example"}, "n": id})),
-        risk_score: (id % 100) as f64 / 100.0 + 0.001,
+        risk_score: (id % 256) as f64 / 256.0,
         predicted_label: if id % 2 == 0 { "fraud" } else { "legit" }.into(),
         threshold: 0.5,
         risk_level: "high".into(),
