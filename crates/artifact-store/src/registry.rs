@@ -696,11 +696,14 @@ pub(crate) fn assemble(
     })
 }
 
+/// A bundle's files by name.
+pub(crate) type BundleFiles = Vec<(String, Vec<u8>)>;
+
 /// The files of a new bundle (model, metrics, extra files) and the manifest that lists them,
 /// for stores that write bundles elsewhere than a folder.
 pub(crate) fn bundle_contents(
     bundle: &NewBundle<'_>,
-) -> Result<(Vec<(String, Vec<u8>)>, ManifestFields), Error> {
+) -> Result<(BundleFiles, ManifestFields), Error> {
     let mut files = vec![
         (
             MODEL_FILE.to_string(),
