@@ -256,12 +256,18 @@ pub fn prediction(id: usize, at: DateTime<Utc>) -> PredictionRecord {
         instance: "replica-a".into(),
         model_version: "v0001".into(),
         text: format!("message {id}: 您的包裹 \"quoted\" \\ back\\slash"),
-        client_id: (id % 3 == 0).then(|| format!("c{id}")),
+        client_id: id.is_multiple_of(3).then(|| format!("c{id}")),
         channel: Some("sms".into()),
-        meta: (id % 5 == 0)
+        meta: id
+            .is_multiple_of(5)
             .then(|| serde_json::json!({"contact": {"email": "a@b.example"}, "n": id})),
         risk_score: (id % 256) as f64 / 256.0,
-        predicted_label: if id % 2 == 0 { "fraud" } else { "legit" }.into(),
+        predicted_label: if id.is_multiple_of(2) {
+            "fraud"
+        } else {
+            "legit"
+        }
+        .into(),
         threshold: 0.5,
         risk_level: "high".into(),
         descriptors,
