@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 /// Crates that hold the model, the data formats and the shared plumbing: no HTTP, no async
 /// runtime, no command line, no `anyhow`.
-const CORE: [&str; 10] = [
+const CORE: [&str; 11] = [
     "text-model",
     "loop-policy",
     "artifact-store",
@@ -17,6 +17,23 @@ const CORE: [&str; 10] = [
     "fraudloop-fs",
     "fraudloop-telemetry",
     "fraudloop-html",
+    "store-conformance",
+];
+
+/// Store backends beyond one machine (object storage, PostgreSQL): they implement the core
+/// crates' store interfaces and may run an async client on a runtime of their own, but know
+/// nothing of HTTP serving, the command line or the services.
+const BACKENDS: [&str; 2] = ["store-object", "store-postgres"];
+
+/// What a backend may not depend on (tokio is allowed: its clients are async).
+const BACKEND_FORBIDDEN: [&str; 7] = [
+    "axum",
+    "tower",
+    "tower-http",
+    "hyper",
+    "clap",
+    "anyhow",
+    "fraudloop-http",
 ];
 
 /// What a core crate may not depend on.
@@ -128,6 +145,26 @@ fn core_crates_know_nothing_of_http_async_or_the_command_line() {
         for dep in &krate.dependencies {
             if SERVICE_STACK.contains(&dep.as_str()) {
                 broken.push(format!("{} depends on {dep}", krate.name));
+            }
+        }
+    }
+    assert!(broken.is_empty(), "{broken:#?}");
+}
+
+#[test]
+fn store_backends_serve_nothing_and_core_crates_do_not_know_them() {
+    let mut broken = Vec::new();
+    for krate in crates() {
+        for dep in &krate.dependencies {
+            if BACKENDS.contains(&krate.name.as_str()) && BACKEND_FORBIDDEN.contains(&dep.as_str())
+            {
+                broken.push(format!("backend {} depends on {dep}", krate.name));
+            }
+            if CORE.contains(&krate.name.as_str()) && BACKENDS.contains(&dep.as_str()) {
+                broken.push(format!(
+                    "core crate {} depends on the backend {dep}",
+                    krate.name
+                ));
             }
         }
     }

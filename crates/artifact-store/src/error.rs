@@ -56,6 +56,14 @@ pub enum Error {
     /// The requested change would not change anything.
     #[error("{0}")]
     Rejected(String),
+    /// A store backend beyond the file system (object storage, a database) failed.
+    #[error("{action}: {detail}")]
+    Backend {
+        /// What was being done.
+        action: &'static str,
+        /// The backend's error.
+        detail: String,
+    },
     /// The stored model parts do not form a valid model.
     #[error("model in {path} is invalid: {source}")]
     InvalidModel {

@@ -10,6 +10,11 @@
 //! - [`Registry::load`] verifies the schema version and every checksum before rebuilding the
 //!   [`text_model::FraudModel`]; anything else is refused with an [`Error`].
 //!
+//! - [`BundleStore`] and [`AliasStore`] are the interfaces behind it: [`Registry`] implements
+//!   both on files (the default); `store-object` keeps bundles in object storage and
+//!   `store-postgres` aliases and history in PostgreSQL, in this crate's format
+//!   ([`BundleWriter`], [`BundleReader`]).
+//!
 //! **Architecture invariant:** no HTTP, no async, no CLI or config parsing. This crate alone
 //! knows the on-disk format of a model; the text model itself is not `Serialize`.
 //!
@@ -28,6 +33,7 @@ mod error;
 mod format;
 mod fsutil;
 mod registry;
+mod store;
 mod version;
 
 pub use error::Error;
@@ -35,5 +41,9 @@ pub use format::{DataFingerprint, FileEntry, Manifest, ModelFile, SCHEMA_VERSION
 pub use registry::{
     AliasName, Aliases, HistoryEvent, HistoryKind, LoadedBundle, NewBundle, Registry, Staging,
     VersionInfo, REFERENCE_DATA_FILE,
+};
+pub use store::{
+    load_production, promote_verified, publish_first_production, AliasStore, BundleReader,
+    BundleStore, BundleWriter, MANIFEST_CHECKSUM_NAME, MANIFEST_NAME,
 };
 pub use version::ModelVersion;

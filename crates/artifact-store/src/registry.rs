@@ -222,6 +222,15 @@ impl Registry {
     /// production model becomes production. Returns the new version and whether it was
     /// promoted.
     pub fn publish(&self, bundle: NewBundle<'_>) -> Result<(ModelVersion, bool), Error> {
+        self.publish_with(bundle, true)
+    }
+
+    /// [`Registry::publish`], optionally leaving the aliases alone.
+    pub(crate) fn publish_with(
+        &self,
+        bundle: NewBundle<'_>,
+        first_becomes_production: bool,
+    ) -> Result<(ModelVersion, bool), Error> {
         let mut staging = self.stage()?;
         let model_file = ModelFile::from_model(bundle.model);
         staging.write(MODEL_FILE, &to_json(&model_file))?;
@@ -229,13 +238,16 @@ impl Registry {
         for (name, bytes) in &bundle.extra_files {
             staging.write(name, bytes)?;
         }
-        staging.commit(ManifestFields {
-            code_version: bundle.code_version,
-            training_data: bundle.training_data,
-            training_config: bundle.training_config,
-            threshold: bundle.model.threshold(),
-            n_features: bundle.model.vectorizer().n_features(),
-        })
+        staging.commit(
+            ManifestFields {
+                code_version: bundle.code_version,
+                training_data: bundle.training_data,
+                training_config: bundle.training_config,
+                threshold: bundle.model.threshold(),
+                n_features: bundle.model.vectorizer().n_features(),
+            },
+            first_becomes_production,
+        )
     }
 
     /// Removes staging directories older than `max_age`: leftovers of crashed writers.
@@ -379,34 +391,7 @@ impl Registry {
         let bytes = fs::read(&path).map_err(Error::io("read", &path))?;
         let sum_path = dir.join(MANIFEST_CHECKSUM_FILE);
         let expected = fs::read_to_string(&sum_path).map_err(Error::io("read", &sum_path))?;
-        let actual = sha256_hex(&bytes);
-        if expected.trim() != actual {
-            return Err(Error::ChecksumMismatch {
-                path,
-                expected: expected.trim().to_string(),
-                actual,
-            });
-        }
-        let raw: serde_json::Value = from_json(&path, &bytes)?;
-        let found = raw
-            .get("schema_version")
-            .and_then(|v| v.as_u64())
-            .unwrap_or(0) as u32;
-        if found != SCHEMA_VERSION {
-            return Err(Error::UnsupportedSchema {
-                path,
-                found,
-                supported: SCHEMA_VERSION,
-            });
-        }
-        let manifest: Manifest = from_json(&path, &bytes)?;
-        if manifest.version != version {
-            return Err(Error::Corrupt {
-                path,
-                detail: format!("manifest names version {}", manifest.version),
-            });
-        }
-        Ok(manifest)
+        verify_manifest(&path, &bytes, &expected, version)
     }
 
     /// Loads a version, verifying the schema and every file's checksum.
@@ -415,33 +400,9 @@ impl Registry {
         let dir = self.bundle_dir(version);
         let mut contents = BTreeMap::new();
         for (name, entry) in &manifest.files {
-            contents.insert(name.as_str(), read_verified(&dir.join(name), entry)?);
+            contents.insert(name.clone(), read_verified(&dir.join(name), entry)?);
         }
-        let model_path = dir.join(MODEL_FILE);
-        let model_bytes = contents.get(MODEL_FILE).ok_or_else(|| Error::Corrupt {
-            path: model_path.clone(),
-            detail: "not listed in the manifest".into(),
-        })?;
-        let model_file: ModelFile = from_json(&model_path, model_bytes)?;
-        let model = model_file
-            .into_model()
-            .map_err(|source| Error::InvalidModel {
-                path: model_path,
-                source,
-            })?;
-        let metrics_path = dir.join(METRICS_FILE);
-        let metrics = match contents.get(METRICS_FILE) {
-            Some(bytes) => from_json(&metrics_path, bytes)?,
-            None => serde_json::Value::Null,
-        };
-        let reference_data = contents.remove(REFERENCE_DATA_FILE);
-        Ok(LoadedBundle {
-            manifest,
-            model,
-            metrics,
-            reference_data,
-            dir,
-        })
+        assemble(manifest, contents, dir)
     }
 
     /// A version's `metrics.json`, verified against its manifest (`Null` when the bundle
@@ -505,6 +466,27 @@ impl Registry {
         )
     }
 
+    /// Makes `version` production when nothing is; true when it did.
+    pub(crate) fn initialize_production(&self, version: ModelVersion) -> Result<bool, Error> {
+        let _lock = self.lock()?;
+        if self.aliases()?.production.is_some() {
+            return Ok(false);
+        }
+        self.read_manifest(version)?;
+        let new = Aliases {
+            production: Some(version),
+            previous: None,
+        };
+        self.change_aliases(
+            new,
+            HistoryKind::Initial,
+            None,
+            "registry",
+            "first model of an empty registry",
+        )?;
+        Ok(true)
+    }
+
     /// Writes the aliases, then the history line. Callers hold the lock.
     fn change_aliases(
         &self,
@@ -558,17 +540,7 @@ impl Staging {
 
     /// Writes and fsyncs one file of the bundle.
     pub fn write(&mut self, name: &str, bytes: &[u8]) -> Result<(), Error> {
-        let valid = !name.is_empty()
-            && !name.starts_with('.')
-            && name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
-            && ![MANIFEST_FILE, MANIFEST_CHECKSUM_FILE].contains(&name);
-        if !valid {
-            return Err(Error::Rejected(format!(
-                "{name:?} is not an allowed bundle file name"
-            )));
-        }
+        check_file_name(name)?;
         let sha256 = write_synced(&self.dir.join(name), bytes)?;
         self.files.insert(
             name.to_string(),
@@ -580,29 +552,22 @@ impl Staging {
         Ok(())
     }
 
-    fn commit(mut self, fields: ManifestFields) -> Result<(ModelVersion, bool), Error> {
+    fn commit(
+        mut self,
+        fields: ManifestFields,
+        first_becomes_production: bool,
+    ) -> Result<(ModelVersion, bool), Error> {
         let registry = self.registry.clone();
         let _lock = registry.lock()?;
         let version = registry
             .versions()?
             .last()
             .map_or(ModelVersion::new(1), |v| v.next());
-        let manifest = Manifest {
-            schema_version: SCHEMA_VERSION,
-            version,
-            created_at: Utc::now(),
-            code_version: fields.code_version,
-            training_data: fields.training_data,
-            training_config: fields.training_config,
-            threshold: fields.threshold,
-            n_features: fields.n_features,
-            files: self.files.clone(),
-        };
-        let manifest_bytes = to_json(&manifest);
+        let (manifest_bytes, manifest_sum) = new_manifest(fields, version, self.files.clone());
         write_synced(&self.dir.join(MANIFEST_FILE), &manifest_bytes)?;
         write_synced(
             &self.dir.join(MANIFEST_CHECKSUM_FILE),
-            sha256_hex(&manifest_bytes).as_bytes(),
+            manifest_sum.as_bytes(),
         )?;
         sync_dir(&self.dir)?;
         let target = registry.bundle_dir(version);
@@ -610,7 +575,7 @@ impl Staging {
         self.committed = true;
 
         let aliases = registry.aliases()?;
-        let promoted = aliases.production.is_none();
+        let promoted = first_becomes_production && aliases.production.is_none();
         if promoted {
             let new = Aliases {
                 production: Some(version),
@@ -639,6 +604,15 @@ impl Drop for Staging {
 /// Reads a bundle file and checks it against its manifest entry.
 fn read_verified(path: &Path, entry: &FileEntry) -> Result<Vec<u8>, Error> {
     let bytes = fs::read(path).map_err(Error::io("read", path))?;
+    verify_file(path, bytes, entry)
+}
+
+/// Checks a bundle file's bytes against its manifest entry (`path` names it in errors).
+pub(crate) fn verify_file(
+    path: &Path,
+    bytes: Vec<u8>,
+    entry: &FileEntry,
+) -> Result<Vec<u8>, Error> {
     let actual = sha256_hex(&bytes);
     if actual != entry.sha256 || bytes.len() as u64 != entry.bytes {
         return Err(Error::ChecksumMismatch {
@@ -648,6 +622,146 @@ fn read_verified(path: &Path, entry: &FileEntry) -> Result<Vec<u8>, Error> {
         });
     }
     Ok(bytes)
+}
+
+/// Checks a manifest's bytes against its checksum file's text, its schema version and the
+/// version it should name (`path` names it in errors).
+pub(crate) fn verify_manifest(
+    path: &Path,
+    bytes: &[u8],
+    checksum: &str,
+    version: ModelVersion,
+) -> Result<Manifest, Error> {
+    let path = path.to_path_buf();
+    let actual = sha256_hex(bytes);
+    if checksum.trim() != actual {
+        return Err(Error::ChecksumMismatch {
+            path,
+            expected: checksum.trim().to_string(),
+            actual,
+        });
+    }
+    let raw: serde_json::Value = from_json(&path, bytes)?;
+    let found = raw
+        .get("schema_version")
+        .and_then(|v| v.as_u64())
+        .unwrap_or(0) as u32;
+    if found != SCHEMA_VERSION {
+        return Err(Error::UnsupportedSchema {
+            path,
+            found,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    let manifest: Manifest = from_json(&path, bytes)?;
+    if manifest.version != version {
+        return Err(Error::Corrupt {
+            path,
+            detail: format!("manifest names version {}", manifest.version),
+        });
+    }
+    Ok(manifest)
+}
+
+/// A bundle from its verified manifest and verified files, read from `dir`.
+pub(crate) fn assemble(
+    manifest: Manifest,
+    mut contents: BTreeMap<String, Vec<u8>>,
+    dir: PathBuf,
+) -> Result<LoadedBundle, Error> {
+    let model_path = dir.join(MODEL_FILE);
+    let model_bytes = contents.get(MODEL_FILE).ok_or_else(|| Error::Corrupt {
+        path: model_path.clone(),
+        detail: "not listed in the manifest".into(),
+    })?;
+    let model_file: ModelFile = from_json(&model_path, model_bytes)?;
+    let model = model_file
+        .into_model()
+        .map_err(|source| Error::InvalidModel {
+            path: model_path,
+            source,
+        })?;
+    let metrics_path = dir.join(METRICS_FILE);
+    let metrics = match contents.get(METRICS_FILE) {
+        Some(bytes) => from_json(&metrics_path, bytes)?,
+        None => serde_json::Value::Null,
+    };
+    let reference_data = contents.remove(REFERENCE_DATA_FILE);
+    Ok(LoadedBundle {
+        manifest,
+        model,
+        metrics,
+        reference_data,
+        dir,
+    })
+}
+
+/// A bundle's files by name.
+pub(crate) type BundleFiles = Vec<(String, Vec<u8>)>;
+
+/// The files of a new bundle (model, metrics, extra files) and the manifest that lists them,
+/// for stores that write bundles elsewhere than a folder.
+pub(crate) fn bundle_contents(
+    bundle: &NewBundle<'_>,
+) -> Result<(BundleFiles, ManifestFields), Error> {
+    let mut files = vec![
+        (
+            MODEL_FILE.to_string(),
+            to_json(&ModelFile::from_model(bundle.model)),
+        ),
+        (METRICS_FILE.to_string(), to_json(&bundle.metrics)),
+    ];
+    for (name, bytes) in &bundle.extra_files {
+        check_file_name(name)?;
+        files.push((name.clone(), bytes.clone()));
+    }
+    let fields = ManifestFields {
+        code_version: bundle.code_version.clone(),
+        training_data: bundle.training_data.clone(),
+        training_config: bundle.training_config.clone(),
+        threshold: bundle.model.threshold(),
+        n_features: bundle.model.vectorizer().n_features(),
+    };
+    Ok((files, fields))
+}
+
+/// The manifest of `version` listing `files`, its bytes and their checksum.
+pub(crate) fn new_manifest(
+    fields: ManifestFields,
+    version: ModelVersion,
+    files: BTreeMap<String, FileEntry>,
+) -> (Vec<u8>, String) {
+    let manifest = Manifest {
+        schema_version: SCHEMA_VERSION,
+        version,
+        created_at: Utc::now(),
+        code_version: fields.code_version,
+        training_data: fields.training_data,
+        training_config: fields.training_config,
+        threshold: fields.threshold,
+        n_features: fields.n_features,
+        files,
+    };
+    let bytes = to_json(&manifest);
+    let sum = sha256_hex(&bytes);
+    (bytes, sum)
+}
+
+/// Refuses names that are not plain file names, or that are the manifest's own.
+fn check_file_name(name: &str) -> Result<(), Error> {
+    let valid = !name.is_empty()
+        && !name.starts_with('.')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+        && ![MANIFEST_FILE, MANIFEST_CHECKSUM_FILE].contains(&name);
+    if valid {
+        Ok(())
+    } else {
+        Err(Error::Rejected(format!(
+            "{name:?} is not an allowed bundle file name"
+        )))
+    }
 }
 
 fn to_json<T: Serialize>(value: &T) -> Vec<u8> {

@@ -15,6 +15,9 @@
 //!   corrupt lines; [`export_prod_data`] joins both logs into `prod_data.csv`.
 //! - [`PredictionIndex`] finds one prediction by id, indexing each log file as it grows.
 //!
+//! - [`ProductionStore`] is the interface over all of it: [`FileStore`] on files (the
+//!   default), `store-postgres` in PostgreSQL.
+//!
 //! Several replicas may share one volume: each writes its own files (the instance id is in the
 //! name), files are only ever appended to, and readers tolerate a torn last line.
 //!
@@ -28,6 +31,7 @@ mod line;
 mod log;
 mod read;
 mod record;
+mod store;
 
 pub use export::{export_prod_data, ExportStats, PROD_DATA_COLUMNS};
 pub use index::{IndexStats, PredictionIndex};
@@ -35,6 +39,7 @@ pub use line::PredictionLine;
 pub use log::{EncodedPrediction, FeedbackLog, LogStats, PredictionLog};
 pub use read::{read_lines, read_records, ReadStats, Record};
 pub use record::{FeedbackRecord, PredictionRecord, SCHEMA_VERSION};
+pub use store::{FileStore, ProductionStore};
 
 use std::path::{Path, PathBuf};
 
@@ -70,6 +75,14 @@ pub enum Error {
     /// The log's writer thread has stopped (after a write error or shutdown).
     #[error("the {0} log is closed")]
     Closed(&'static str),
+    /// A database backend failed.
+    #[error("{action}: {detail}")]
+    Backend {
+        /// What was being done.
+        action: &'static str,
+        /// The backend's error.
+        detail: String,
+    },
     /// Writing the export failed.
     #[error("writing the export: {0}")]
     Export(#[from] csv::Error),
