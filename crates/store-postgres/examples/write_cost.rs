@@ -45,7 +45,7 @@ fn prediction(i: usize, at: chrono::DateTime<Utc>) -> PredictionRecord {
         channel: Some("sms".into()),
         meta: None,
         risk_score: (i % 1000) as f64 / 1000.0,
-        predicted_label: if i % 3 == 0 { "fraud" } else { "legit" }.into(),
+        predicted_label: if i.is_multiple_of(3) { "fraud" } else { "legit" }.into(),
         threshold: 0.42,
         risk_level: "high".into(),
         descriptors,
