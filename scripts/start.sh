@@ -51,7 +51,8 @@ if [ ! -f "$demo" ]; then
   echo "==> generating the demo corpus: $demo"
   "$bin/trainer" demo-data --out "$demo" --rows 4000 --seed 42
 fi
-if ! "$bin/trainer" list --json | grep -q '"production":"v'; then
+# Not `| grep -q`: under pipefail a grep that stops at its match can fail the pipeline.
+if [[ "$("$bin/trainer" list --json)" != *'"production":"v'* ]]; then
   echo "==> training the first model on $demo"
   "$bin/trainer" train --data "$demo"
 fi
