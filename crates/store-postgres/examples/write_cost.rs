@@ -14,23 +14,11 @@ use sqlx::Row as _;
 use store_postgres::{Database, PgProductionStore};
 
 fn prediction(i: usize, at: chrono::DateTime<Utc>) -> PredictionRecord {
-    let descriptors = [
-        "length",
-        "word_count",
-        "upper_share",
-        "digit_share",
-        "url_count",
-        "email_count",
-        "phone_count",
-        "money_count",
-        "exclamation_count",
-        "cjk_share",
-        "oov_rate",
-    ]
-    .iter()
-    .enumerate()
-    .map(|(k, name)| (name.to_string(), ((i * 7 + k * 13) % 97) as f64 / 7.0))
-    .collect();
+    let descriptors = text_model::DESCRIPTOR_COLUMNS
+        .iter()
+        .enumerate()
+        .map(|(k, name)| (name.to_string(), ((i * 7 + k * 13) % 97) as f64 / 7.0))
+        .collect();
     PredictionRecord {
         schema: prod_data::SCHEMA_VERSION,
         prediction_id: format!("01JF{i:022}"),
