@@ -7,8 +7,13 @@ use serde::{Deserialize, Serialize};
 #[serde(default, deny_unknown_fields)]
 pub struct GateSettings {
     /// The candidate's F1 on the recent labelled rows must beat production's by at least
-    /// this many points.
+    /// this many points ...
     pub recent_margin_points: f64,
+    /// ... or, with F1 no worse, its log loss there must be at least this share lower. On a
+    /// few dozen recent rows F1 moves in steps of one message, and a production model that
+    /// already gets them right cannot be beaten in F1 at all; the log loss still shows
+    /// which model learned the recent messages.
+    pub recent_log_loss_margin: f64,
     /// The candidate may be at most this many points worse (`y`) on the original hold-out.
     pub holdout_tolerance_points: f64,
     /// Fewest recent labelled rows the gate judges on; with fewer it rejects.
@@ -24,6 +29,7 @@ impl Default for GateSettings {
     fn default() -> Self {
         GateSettings {
             recent_margin_points: 1.0,
+            recent_log_loss_margin: 0.2,
             holdout_tolerance_points: 2.0,
             min_recent_rows: 20,
             recent_holdout_share: 0.25,
@@ -37,6 +43,10 @@ impl Default for GateSettings {
 pub struct GateScores {
     /// F1 on the time-ordered hold-out of the most recent labelled feedback.
     pub recent_f1: f64,
+    /// Mean log loss of the probabilities on the same recent rows (0 in records written
+    /// before it was scored).
+    #[serde(default)]
+    pub recent_log_loss: f64,
     /// F1 on the original hold-out.
     pub holdout_f1: f64,
     /// Share of the hard legitimate benchmark messages flagged as fraud.
@@ -75,11 +85,24 @@ pub fn gate(
         ),
     );
     let gain = points(candidate.recent_f1, production.recent_f1);
+    let loss_cut = if production.recent_log_loss > 0.0 {
+        1.0 - candidate.recent_log_loss / production.recent_log_loss
+    } else {
+        0.0
+    };
+    let by_f1 = gain >= settings.recent_margin_points;
+    let by_loss = gain >= 0.0 && loss_cut >= settings.recent_log_loss_margin;
     check(
-        gain >= settings.recent_margin_points,
+        by_f1 || by_loss,
         format!(
-            "recent F1 {:.4} vs production {:.4} ({gain:+.1} points, at least +{})",
-            candidate.recent_f1, production.recent_f1, settings.recent_margin_points
+            "recent F1 {:.4} vs production {:.4} ({gain:+.1} points, at least +{}), or no worse with log loss {:.4} vs {:.4} ({:.0} % lower, at least {:.0} %)",
+            candidate.recent_f1,
+            production.recent_f1,
+            settings.recent_margin_points,
+            candidate.recent_log_loss,
+            production.recent_log_loss,
+            loss_cut * 100.0,
+            settings.recent_log_loss_margin * 100.0
         ),
     );
     let change = points(candidate.holdout_f1, production.holdout_f1);
@@ -108,6 +131,7 @@ mod tests {
     fn scores(recent_f1: f64, holdout_f1: f64, benchmark_fpr: f64) -> GateScores {
         GateScores {
             recent_f1,
+            recent_log_loss: 0.3,
             holdout_f1,
             benchmark_fpr,
         }
@@ -160,5 +184,39 @@ mod tests {
             ..lenient
         };
         assert!(!gate(&prod, &cand, 50, &strict).promote);
+    }
+
+    #[test]
+    fn a_tie_in_f1_passes_only_with_a_clearly_lower_log_loss() {
+        let s = GateSettings::default();
+        let prod = GateScores {
+            recent_log_loss: 0.20,
+            ..scores(0.977, 0.95, 0.05)
+        };
+        let learned = GateScores {
+            recent_log_loss: 0.08,
+            ..scores(0.977, 0.95, 0.05)
+        };
+        let v = gate(&prod, &learned, 66, &s);
+        assert!(v.promote, "{:?}", v.reasons);
+        assert!(v.reasons[1].contains("60 % lower"), "{:?}", v.reasons);
+        // A little lower is not enough.
+        let slightly = GateScores {
+            recent_log_loss: 0.18,
+            ..learned
+        };
+        assert!(!gate(&prod, &slightly, 66, &s).promote);
+        // A lower log loss never excuses a worse F1.
+        let worse_f1 = GateScores {
+            recent_f1: 0.96,
+            ..learned
+        };
+        assert!(!gate(&prod, &worse_f1, 66, &s).promote);
+        // Nor any other failed check.
+        let noisier = GateScores {
+            benchmark_fpr: 0.10,
+            ..learned
+        };
+        assert!(!gate(&prod, &noisier, 66, &s).promote);
     }
 }

@@ -97,6 +97,12 @@ pub struct Signals {
     pub drifted_columns: Vec<String>,
     /// Human labels received since the production model was trained.
     pub labels_since_production: usize,
+    /// Human labels since the last retrain was queued, when one was queued after the
+    /// production model was trained. Such a retrain (rejected, or failed) already had the
+    /// labels before it: retraining on them again would give the same candidate, so only
+    /// newer labels count towards a retrain.
+    #[serde(default)]
+    pub labels_since_last_retrain: Option<usize>,
     /// Validation F1 minus current F1, in points (measured on labelled feedback, else the
     /// label-free estimate when its assumptions hold); None when neither is known.
     pub f1_drop_points: Option<f64>,
@@ -344,16 +350,19 @@ fn rule(s: &Signals, state: &LoopState, c: &PolicyConfig) -> Rule {
         Severity::Critical
     };
     let f1_dropped = s.f1_drop_points.filter(|d| *d > c.f1_drop_points);
-    let labels = s.labels_since_production;
+    let (labels, since) = match s.labels_since_last_retrain {
+        Some(newer) if newer < s.labels_since_production => (newer, "the last retrain".into()),
+        _ => (
+            s.labels_since_production,
+            format!("{} was trained", s.model_version),
+        ),
+    };
     // R4: enough new human labels.
     if labels >= c.min_labels {
         return (
             Action::Retrain,
             "R4",
-            format!(
-                "{labels} human labels since {} was trained (k = {})",
-                s.model_version, c.min_labels
-            ),
+            format!("{labels} human labels since {since} (k = {})", c.min_labels),
             Severity::Info,
         );
     }
@@ -407,7 +416,7 @@ fn rule(s: &Signals, state: &LoopState, c: &PolicyConfig) -> Rule {
             Action::Alert,
             "R8",
             format!(
-                "{}; only {labels} human labels (a retrain needs {}): label recent messages",
+                "{}; only {labels} human labels since {since} (a retrain needs {}): label recent messages",
                 what.join(", "),
                 c.retrain_min_labels
             ),
@@ -446,6 +455,7 @@ mod tests {
             text_drift: false,
             drifted_columns: vec![],
             labels_since_production: 0,
+            labels_since_last_retrain: None,
             f1_drop_points: Some(0.5),
             f1_source: Some("measured".into()),
             schedule_due: false,
@@ -671,6 +681,37 @@ mod tests {
         s.regression = Some(regression(0.5, 0.9));
         let d = decide(&s, &state, &config, now() + Duration::minutes(1));
         assert_eq!(d.action, Action::Alert);
+    }
+
+    #[test]
+    fn labels_a_rejected_retrain_had_do_not_trigger_again() {
+        let config = PolicyConfig::default();
+        let mut s = clean("after-rejection");
+        s.labels_since_production = 300;
+        s.dataset_drift = true;
+        s.drifted_columns = vec!["url_count".into()];
+        // The retrain queued after production was trained saw all 300 but 10.
+        s.labels_since_last_retrain = Some(10);
+        let d = decide(&s, &LoopState::default(), &config, now());
+        assert_eq!((d.action, d.rule.as_str()), (Action::Alert, "R8"), "{d:?}");
+        assert!(
+            d.reason
+                .contains("only 10 human labels since the last retrain"),
+            "{}",
+            d.reason
+        );
+        // k labels newer than that retrain trigger again.
+        s.report_id = "more-labels".into();
+        s.labels_since_production = 500;
+        s.labels_since_last_retrain = Some(200);
+        let d = decide(&s, &LoopState::default(), &config, now());
+        assert_eq!((d.action, d.rule.as_str()), (Action::Retrain, "R4"));
+        assert!(d.reason.contains("200 human labels"), "{}", d.reason);
+        // Enough newer labels to learn from, with drift: R6.
+        s.report_id = "some-labels".into();
+        s.labels_since_last_retrain = Some(60);
+        let d = decide(&s, &LoopState::default(), &config, now());
+        assert_eq!((d.action, d.rule.as_str()), (Action::Retrain, "R6"));
     }
 
     #[test]

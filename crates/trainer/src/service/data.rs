@@ -149,6 +149,16 @@ pub fn f1(model: &FraudModel, rows: &[Row]) -> f64 {
     BinaryMetrics::compute(&labels, &scores, model.threshold()).f1
 }
 
+/// Mean log loss of the model's probabilities on `rows` (NaN when there are none).
+pub fn log_loss(model: &FraudModel, rows: &[Row]) -> f64 {
+    if rows.is_empty() {
+        return f64::NAN;
+    }
+    let labels: Vec<bool> = rows.iter().map(|r| r.1).collect();
+    let scores: Vec<f64> = rows.iter().map(|r| model.score(&r.0)).collect();
+    text_model::log_loss(&labels, &scores)
+}
+
 /// Share of `rows` the model flags as fraud.
 pub fn flagged_share(model: &FraudModel, rows: &[Row]) -> f64 {
     if rows.is_empty() {

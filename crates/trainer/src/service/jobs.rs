@@ -288,6 +288,7 @@ pub fn retrain(
     let benchmark = data::hard_legit();
     let score = |model: &text_model::FraudModel| GateScores {
         recent_f1: data::f1(model, &recent),
+        recent_log_loss: data::log_loss(model, &recent),
         holdout_f1: data::f1(model, &holdout),
         benchmark_fpr: data::flagged_share(model, &benchmark),
     };

@@ -6,6 +6,7 @@
 mod alerts;
 pub mod data;
 pub mod jobs;
+mod replicas;
 pub mod settings;
 pub mod signals;
 pub mod store;
@@ -110,6 +111,11 @@ impl LoopMetrics {
         let flag = |b: bool| f64::from(u8::from(b));
         let t = |name: &str, v: f64| self.triggers.with_label_values(&[name]).set(v);
         t("labels_since_production", s.labels_since_production as f64);
+        t(
+            "labels_since_last_retrain",
+            s.labels_since_last_retrain
+                .map_or(s.labels_since_production as f64, |n| n as f64),
+        );
         t("dataset_drift", flag(s.dataset_drift));
         t("text_drift", flag(s.text_drift));
         t("f1_drop_points", s.f1_drop_points.unwrap_or(f64::NAN));
@@ -491,14 +497,15 @@ impl LoopService {
         }
     }
 
-    /// Waits until every replica's `/model` reports `version`; the replica that did not, and
-    /// why, otherwise.
+    /// Waits until every replica's `/model` reports `version` (every address of a name that
+    /// stands for several); the replica that did not, and why, otherwise.
     async fn check_replicas(&self, version: ModelVersion) -> Result<usize, String> {
         let want = version.to_string();
         let deadline = tokio::time::Instant::now()
             + Duration::from_secs(self.settings.settings.replica_timeout_secs);
-        for base in &self.settings.replicas {
-            let url = format!("{base}/model");
+        let replicas = replicas::resolve(&self.settings.replicas).await;
+        for replica in &replicas {
+            let url = format!("{}/model", replica.base);
             loop {
                 let served = match self.client.get(&url).send().await {
                     Ok(r) => r
@@ -513,7 +520,8 @@ impl LoopService {
                 }
                 if tokio::time::Instant::now() >= deadline {
                     return Err(format!(
-                        "{base} serves {} after {} s",
+                        "{} serves {} after {} s",
+                        replica.label,
                         served.as_deref().unwrap_or("nothing"),
                         self.settings.settings.replica_timeout_secs
                     ));
@@ -521,7 +529,7 @@ impl LoopService {
                 tokio::time::sleep(Duration::from_millis(250)).await;
             }
         }
-        Ok(self.settings.replicas.len())
+        Ok(replicas.len())
     }
 
     /// Looks at the latest drift report and, if it is new, decides and acts. Returns the

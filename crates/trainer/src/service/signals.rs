@@ -65,6 +65,10 @@ pub fn signals(report: &Value, ctx: &SignalContext<'_>) -> anyhow::Result<Signal
     let trained_at = registry.read_manifest(production)?.created_at;
     let (labels, _) = data::live_labels(&home.data(), ctx.revoked, ctx.labels)?;
     let labels_since_production = labels.iter().filter(|l| l.at > trained_at).count();
+    let labels_since_last_retrain = ctx
+        .last_retrain_at
+        .filter(|queued| *queued > trained_at)
+        .map(|queued| labels.iter().filter(|l| l.at > queued).count());
 
     let enough_data = report["window"]["enough_data"].as_bool().unwrap_or(false);
     let drifted_columns: Vec<String> = report["columns"]
@@ -129,6 +133,7 @@ pub fn signals(report: &Value, ctx: &SignalContext<'_>) -> anyhow::Result<Signal
         text_drift: enough_data && report["text_drift"]["detected"].as_bool() == Some(true),
         drifted_columns,
         labels_since_production,
+        labels_since_last_retrain,
         f1_drop_points,
         f1_source,
         schedule_due,
