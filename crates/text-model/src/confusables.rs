@@ -200,10 +200,7 @@ fn may_have_mixed_script_words(text: &str) -> bool {
     let bytes = text.as_bytes();
     for (i, &b) in bytes.iter().enumerate() {
         if letter_for_digit(b as char).is_some() {
-            let letter_after = bytes.get(i + 1).is_some_and(|&n| {
-                n.is_ascii_alphabetic() || n >= 0x80 || letter_for_digit(n as char).is_some()
-            });
-            if letter_after && text[..i].chars().next_back().is_some_and(is_word_letter) {
+            if digit_in_word(text, i) {
                 return true;
             }
         } else if SUSPECT_LEAD[b as usize]
@@ -291,7 +288,7 @@ fn may_have_spaced_letters(text: &str) -> bool {
 }
 
 /// The length of the UTF-8 sequence that `lead` starts.
-fn utf8_len(lead: u8) -> usize {
+const fn utf8_len(lead: u8) -> usize {
     match lead {
         0xF0.. => 4,
         0xE0.. => 3,
@@ -309,13 +306,21 @@ static HOMOPHONE_KEYS: LazyLock<AhoCorasick> = LazyLock::new(|| {
 
 /// The folded text and whether anything was folded.
 ///
-/// Each pass first looks for something to fold and allocates only when it finds it: nearly
-/// every message has nothing, and this runs on every `/predict`.
+/// One scan first tells which passes may change the text ([`quick_look`]); each pass that
+/// may runs and allocates only when it finds something. Nearly every message has nothing,
+/// and this runs on every `/predict`.
 pub fn fold(text: &str) -> (Cow<'_, str>, bool) {
+    let may_change = quick_look(text);
     let mut changed = false;
     let mut current: Cow<'_, str> = Cow::Borrowed(text);
-    for (may_change, pass) in PASSES {
-        if !may_change(&current) {
+    for (k, (may_change_now, pass)) in PASSES.iter().enumerate() {
+        // After a pass changed the text, the scan's answer is about another text.
+        let may = if changed {
+            may_change_now(&current)
+        } else {
+            may_change & (1 << k) != 0
+        };
+        if !may {
             continue;
         }
         if let Some(next) = pass(&current) {
@@ -335,6 +340,147 @@ const PASSES: [Pass; 4] = [
     (may_have_spaced_letters, join_spaced_letters),
     (may_have_homophones, replace_homophones),
 ];
+
+/// Bits of [`quick_look`]'s answer, in the order of [`PASSES`].
+const INVISIBLE: u8 = 1;
+const MIXED: u8 = 1 << 1;
+const SPACED: u8 = 1 << 2;
+const HOMOPHONE: u8 = 1 << 3;
+const EVERY_PASS: u8 = INVISIBLE | MIXED | SPACED | HOMOPHONE;
+
+/// What [`quick_look`] does at a lead byte: steps over a character of that width that no pass
+/// reacts to (ASCII letters, Chinese, other scripts), or looks at an ASCII separator, a digit
+/// that stands for a letter, or a character to decode (a suspect, or a non-ASCII separator).
+const SEPARATOR: u8 = 0x10;
+const DIGIT: u8 = 0x20;
+const DECODE: u8 = 0x30;
+
+static LOOK_STEP: [u8; 256] = {
+    let mut table = [1u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = if b < 128 && ASCII_SEPARATOR[b] {
+            SEPARATOR
+        } else if matches!(b as u8, b'0' | b'1' | b'3' | b'4' | b'5') {
+            DIGIT
+        } else if SUSPECT_LEAD[b] || matches!(b as u8, 0xC2 | 0xE1 | 0xE2 | 0xE3) {
+            DECODE
+        } else if b < 0x80 {
+            1
+        } else {
+            // Continuation bytes are never reached: the scan moves a character at a time.
+            utf8_len(b as u8) as u8
+        };
+        b += 1;
+    }
+    table
+};
+
+/// The four quick looks of [`PASSES`] in one scan, a bit per pass (`INVISIBLE`, `MIXED`,
+/// `SPACED`, `HOMOPHONE`): the same answers as the looks one by one (a test checks), for
+/// about a third of their instructions (`docs/benchmarks.md` section 8). Characters no pass
+/// reacts to are stepped over a whole character at a time by a table lookup of their lead
+/// byte; only separators, letter-like digits and a few lead bytes are looked at.
+fn quick_look(text: &str) -> u8 {
+    let bytes = text.as_bytes();
+    let mut found = if HOMOPHONE_KEYS.is_match(text) {
+        HOMOPHONE
+    } else {
+        0
+    };
+    let mut spaced = SpacedLetters::default();
+    // The text's start counts as a separator.
+    spaced.look_after_separator(text, 0, &mut found);
+    let mut i = 0;
+    while i < bytes.len() {
+        let step = LOOK_STEP[bytes[i] as usize];
+        if step < SEPARATOR {
+            i += step as usize;
+            continue;
+        }
+        match step {
+            SEPARATOR => {
+                i += 1;
+                spaced.look_after_separator(text, i, &mut found);
+            }
+            DIGIT => {
+                if digit_in_word(text, i) {
+                    found |= MIXED;
+                }
+                i += 1;
+            }
+            _ => {
+                let c = text[i..].chars().next().unwrap_or_default();
+                i += c.len_utf8();
+                if is_invisible(c) || is_pictograph(c) {
+                    found |= INVISIBLE;
+                }
+                if latin_look_alike(c).is_some() {
+                    found |= MIXED;
+                }
+                if is_separator(c) {
+                    spaced.look_after_separator(text, i, &mut found);
+                }
+            }
+        }
+        if found == EVERY_PASS {
+            break;
+        }
+    }
+    found
+}
+
+/// [`may_have_spaced_letters`]' memory, for [`quick_look`]: where the last letter standing
+/// alone ended, and whether it was Chinese.
+#[derive(Default)]
+struct SpacedLetters {
+    last_single: Option<(usize, bool)>,
+}
+
+impl SpacedLetters {
+    /// Looks at the character at `at`, which follows a separator (or starts the text): a
+    /// letter standing alone one or two spacers after the last one is a run.
+    fn look_after_separator(&mut self, text: &str, at: usize, found: &mut u8) {
+        let bytes = text.as_bytes();
+        // Most often an ASCII word of several letters follows: decided without decoding.
+        if let [first, next, ..] = bytes[at.min(bytes.len())..] {
+            if first < 0x80 && next < 0x80 && !ASCII_SEPARATOR[next as usize] {
+                return;
+            }
+        }
+        let Some(c) = text[at..].chars().next() else {
+            return;
+        };
+        if is_separator(c) || !(c.is_alphabetic() || is_cjk(c)) {
+            return;
+        }
+        let end = at + c.len_utf8();
+        if !text[end..].chars().next().is_none_or(is_separator) {
+            return;
+        }
+        let cjk = is_cjk(c);
+        if let Some((last_end, last_cjk)) = self.last_single {
+            let gap = &text[last_end..at];
+            if last_cjk == cjk
+                && (1..=2).contains(&gap.chars().count())
+                && gap.chars().all(|g| is_spacer(g) || g == ' ')
+            {
+                *found |= SPACED;
+            }
+        }
+        self.last_single = Some((end, cjk));
+    }
+}
+
+/// Whether the ASCII digit at `i` stands for a letter inside a word: a letter before it, and
+/// a letter or another such digit after it.
+fn digit_in_word(text: &str, i: usize) -> bool {
+    let bytes = text.as_bytes();
+    let letter_after = bytes.get(i + 1).is_some_and(|&n| {
+        n.is_ascii_alphabetic() || n >= 0x80 || letter_for_digit(n as char).is_some()
+    });
+    letter_after && text[..i].chars().next_back().is_some_and(is_word_letter)
+}
 
 fn may_have_invisible_or_wedged(text: &str) -> bool {
     any_suspect(text, |c| is_invisible(c) || is_pictograph(c))
@@ -614,6 +760,50 @@ mod tests {
         }
         // Every pass had work to do, so each quick look was put to the test.
         assert!(changed.iter().all(|&n| n > 10), "{changed:?}");
+    }
+
+    #[test]
+    fn one_scan_answers_as_the_quick_looks_one_by_one() {
+        let mut texts = tricky_texts();
+        texts.extend(
+            [
+                "",
+                " ",
+                "a b",
+                "1a",
+                "x1",
+                "刷 单",
+                "lunch at 1? bring the notes",
+            ]
+            .map(String::from),
+        );
+        let mut seen = [0usize; 4];
+        for text in &texts {
+            let scan = quick_look(text);
+            for (k, (may_change, _)) in PASSES.iter().enumerate() {
+                let one = may_change(text);
+                assert_eq!(scan & (1 << k) != 0, one, "pass {k} on {text:?}");
+                seen[k] += usize::from(one);
+            }
+        }
+        assert!(seen.iter().all(|&n| n > 100), "{seen:?}");
+    }
+
+    #[test]
+    fn the_scan_decodes_every_lead_byte_a_quick_look_decodes() {
+        for b in 0..=255u8 {
+            if (0x80..0xC0).contains(&b) {
+                continue; // continuation bytes
+            }
+            if LOOK_STEP[b as usize] < SEPARATOR {
+                let width = if b < 0x80 { 1 } else { utf8_len(b) };
+                assert_eq!(LOOK_STEP[b as usize] as usize, width, "{b:#x}");
+            }
+            let decoded = SUSPECT_LEAD[b as usize] || (b >= 0x80 && may_lead_separator(b));
+            if decoded {
+                assert_eq!(LOOK_STEP[b as usize], DECODE, "{b:#x}");
+            }
+        }
     }
 
     #[test]
