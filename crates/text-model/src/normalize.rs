@@ -154,41 +154,54 @@ pub fn normalize(raw: &str, max_chars: usize) -> Normalized {
 
 /// Words separated by single spaces, as `split_whitespace` and `join(" ")` give them, in one
 /// pass that looks at lead bytes only: just the lead bytes of non-ASCII whitespace (U+0085,
-/// U+00A0, U+1680, U+2000..U+205F, U+3000) need a decoded character.
+/// U+00A0, U+1680, U+2000..U+205F, U+3000) need a decoded character. A word is crossed by a
+/// tight loop over its lead bytes and copied whole.
 fn fold_whitespace(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = String::with_capacity(text.len());
-    let mut word_start = None;
     let mut i = 0;
-    while i < bytes.len() {
-        let (width, space) = match WHITESPACE_STEP[bytes[i] as usize] {
-            ASCII_SPACE => (1, true),
-            DECODE => {
-                let c = text[i..].chars().next().unwrap_or_default();
-                (c.len_utf8(), c.is_whitespace())
+    loop {
+        // Whitespace.
+        while i < bytes.len() {
+            match WHITESPACE_STEP[bytes[i] as usize] {
+                ASCII_SPACE => i += 1,
+                DECODE => match decoded_whitespace(text, i) {
+                    Some(width) => i += width,
+                    None => break,
+                },
+                _ => break,
             }
-            width => (width as usize, false),
-        };
-        match (space, word_start) {
-            (true, Some(start)) => {
-                if !out.is_empty() {
-                    out.push(' ');
-                }
-                out.push_str(&text[start..i]);
-                word_start = None;
-            }
-            (false, None) => word_start = Some(i),
-            _ => {}
         }
-        i += width;
-    }
-    if let Some(start) = word_start {
+        if i == bytes.len() {
+            return out;
+        }
+        // A word.
+        let start = i;
+        while i < bytes.len() {
+            let step = WHITESPACE_STEP[bytes[i] as usize];
+            // 1..=4: the width of a character that is not whitespace.
+            if step.wrapping_sub(1) < 4 {
+                i += step as usize;
+            } else if step == DECODE && decoded_whitespace(text, i).is_none() {
+                i += text[i..].chars().next().map_or(1, char::len_utf8);
+            } else {
+                break;
+            }
+        }
         if !out.is_empty() {
             out.push(' ');
         }
-        out.push_str(&text[start..]);
+        out.push_str(&text[start..i]);
     }
-    out
+}
+
+/// The width of the character at `at` (a `DECODE` lead byte) when it is whitespace.
+fn decoded_whitespace(text: &str, at: usize) -> Option<usize> {
+    text[at..]
+        .chars()
+        .next()
+        .filter(|c| c.is_whitespace())
+        .map(char::len_utf8)
 }
 
 const ASCII_SPACE: u8 = 0;
@@ -465,6 +478,19 @@ mod tests {
         ] {
             let expected = text.split_whitespace().collect::<Vec<_>>().join(" ");
             assert_eq!(fold_whitespace(text), expected, "{text:?}");
+        }
+        use rand::{Rng, SeedableRng};
+        let pieces = [
+            " ", "  ", "\t", "\n", "\u{3000}", "\u{a0}", "\u{2003}", "\u{85}", "\u{2028}", "a",
+            "word", "中文", "é", "\u{2060}", "·", "“", "。", "💰", "\u{1680}", "\u{b7}",
+        ];
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+        for _ in 0..20_000 {
+            let text: String = (0..rng.gen_range(0..10))
+                .map(|_| pieces[rng.gen_range(0..pieces.len())])
+                .collect();
+            let expected = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            assert_eq!(fold_whitespace(&text), expected, "{text:?}");
         }
     }
 
