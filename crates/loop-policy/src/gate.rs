@@ -95,13 +95,14 @@ pub fn gate(
     check(
         by_f1 || by_loss,
         format!(
-            "recent F1 {:.4} vs production {:.4} ({gain:+.1} points, at least +{}), or no worse with log loss {:.4} vs {:.4} ({:.0} % lower, at least {:.0} %)",
+            "recent F1 {:.4} vs production {:.4} ({gain:+.1} points, at least +{}), or no worse with log loss {:.4} vs {:.4} ({:.0} % {}, at least {:.0} % lower)",
             candidate.recent_f1,
             production.recent_f1,
             settings.recent_margin_points,
             candidate.recent_log_loss,
             production.recent_log_loss,
-            loss_cut * 100.0,
+            loss_cut.abs() * 100.0,
+            if loss_cut >= 0.0 { "lower" } else { "higher" },
             settings.recent_log_loss_margin * 100.0
         ),
     );
