@@ -66,16 +66,48 @@ impl Error {
     }
 }
 
+/// The database's own runtime, shut down without waiting when the last handle goes, so
+/// dropping a store inside async code (a service shutting down) does not panic.
+#[derive(Debug)]
+struct OwnedRuntime(Option<tokio::runtime::Runtime>);
+
+impl OwnedRuntime {
+    fn get(&self) -> &tokio::runtime::Runtime {
+        self.0.as_ref().expect("the runtime lives until drop")
+    }
+}
+
+impl Drop for OwnedRuntime {
+    fn drop(&mut self) {
+        if let Some(runtime) = self.0.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+/// Runs `future` on `runtime` and waits for it from any thread (`block_on` would panic on a
+/// thread that is already running async code).
+fn wait_for<T: Send + 'static>(
+    runtime: &tokio::runtime::Runtime,
+    future: impl Future<Output = T> + Send + 'static,
+) -> Option<T> {
+    let (tx, rx) = std_mpsc::sync_channel(1);
+    runtime.spawn(async move {
+        let _ = tx.send(future.await);
+    });
+    rx.recv().ok()
+}
+
 /// A pool on the database and the runtime its queries run on.
 #[derive(Debug, Clone)]
 pub struct Database {
     pool: PgPool,
-    runtime: Arc<tokio::runtime::Runtime>,
+    runtime: Arc<OwnedRuntime>,
 }
 
 impl Database {
-    /// Connects to `url` and applies pending migrations. Call it outside async code (a
-    /// binary's `main` before its runtime starts, or `spawn_blocking`).
+    /// Connects to `url` and applies pending migrations. Blocks the calling thread (from
+    /// async code, prefer `spawn_blocking`).
     pub fn connect(url: &str, max_connections: u32) -> Result<Database, Error> {
         Database::open(url, max_connections, true)
     }
@@ -96,7 +128,7 @@ impl Database {
                 source: Box::new(e),
             })?;
         let url = url.to_string();
-        let pool = runtime.block_on(async move {
+        let connected = wait_for(&runtime, async move {
             let pool = PgPoolOptions::new()
                 .max_connections(max_connections.max(1))
                 .connect(&url)
@@ -109,6 +141,13 @@ impl Database {
                     .map_err(|e| Error::new("apply migrations")(e.into()))?;
             }
             Ok::<_, Error>(pool)
+        });
+        let runtime = OwnedRuntime(Some(runtime));
+        let pool = connected.unwrap_or_else(|| {
+            Err(Error {
+                action: "connect to the database",
+                source: "the database runtime stopped".into(),
+            })
         })?;
         Ok(Database {
             pool,
@@ -129,11 +168,7 @@ impl Database {
         &self,
         future: impl Future<Output = Result<T, sqlx::Error>> + Send + 'static,
     ) -> Result<T, sqlx::Error> {
-        let (tx, rx) = std_mpsc::sync_channel(1);
-        self.runtime.spawn(async move {
-            let _ = tx.send(future.await);
-        });
-        rx.recv().unwrap_or(Err(sqlx::Error::PoolClosed))
+        wait_for(self.runtime.get(), future).unwrap_or(Err(sqlx::Error::PoolClosed))
     }
 
     /// Creates an empty database `name` on this server (letters, digits and `_` only): for
@@ -189,6 +224,7 @@ pub struct PgProductionStore {
     db: Database,
     queue: mpsc::Sender<Queued>,
     stats: Arc<LogStats>,
+    feedback_stats: Arc<LogStats>,
 }
 
 impl std::fmt::Debug for Queued {
@@ -203,11 +239,13 @@ impl PgProductionStore {
         let (tx, rx) = mpsc::channel(queue.max(1));
         let stats = Arc::new(LogStats::default());
         db.runtime
+            .get()
             .spawn(prediction_writer(db.pool.clone(), rx, stats.clone()));
         PgProductionStore {
             db: db.clone(),
             queue: tx,
             stats,
+            feedback_stats: Arc::new(LogStats::default()),
         }
     }
 }
@@ -322,16 +360,42 @@ fn parse_rows<T: serde::de::DeserializeOwned>(
         .collect()
 }
 
-impl prod_data::ProductionStore for PgProductionStore {
-    fn log_prediction(&self, record: &PredictionRecord) -> bool {
-        let json = serde_json::to_string(record).expect("prediction records serialise");
-        match self
-            .queue
-            .try_send(Queued::Prediction(record.at.date_naive(), json))
-        {
+impl PgProductionStore {
+    fn queue_prediction(&self, day: NaiveDate, json: String) -> bool {
+        match self.queue.try_send(Queued::Prediction(day, json)) {
             Ok(()) => true,
             Err(_) => {
                 self.stats.dropped.fetch_add(1, Ordering::Relaxed);
+                false
+            }
+        }
+    }
+}
+
+/// The one field of a serialised prediction that picks its partition.
+#[derive(serde::Deserialize)]
+struct At {
+    at: DateTime<Utc>,
+}
+
+impl prod_data::ProductionStore for PgProductionStore {
+    fn log_prediction(&self, record: &PredictionRecord) -> bool {
+        let json = serde_json::to_string(record).expect("prediction records serialise");
+        self.queue_prediction(record.at.date_naive(), json)
+    }
+
+    fn log_encoded(&self, line: prod_data::EncodedPrediction) -> bool {
+        // The line is the record's JSON already: only its time is read here.
+        let bytes = line.as_bytes();
+        match (
+            serde_json::from_slice::<At>(bytes),
+            std::str::from_utf8(bytes),
+        ) {
+            (Ok(at), Ok(json)) => {
+                self.queue_prediction(at.at.date_naive(), json.trim_end().to_string())
+            }
+            _ => {
+                self.stats.errors.fetch_add(1, Ordering::Relaxed);
                 false
             }
         }
@@ -341,7 +405,7 @@ impl prod_data::ProductionStore for PgProductionStore {
         let (tx, rx) = std_mpsc::sync_channel(1);
         let queue = self.queue.clone();
         // Waits for room in the queue: a flush is never dropped.
-        self.db.runtime.spawn(async move {
+        self.db.runtime.get().spawn(async move {
             let _ = queue.send(Queued::Flush(tx)).await;
         });
         let _ = rx.recv();
@@ -364,9 +428,21 @@ impl prod_data::ProductionStore for PgProductionStore {
                 .await
             })
             .map(|_| ())
-            .map_err(backend("store feedback"))
+            .map_err(backend("store feedback"))?;
+        self.feedback_stats.written.fetch_add(1, Ordering::Relaxed);
+        Ok(())
     }
 
+    fn prediction_stats(&self) -> Arc<LogStats> {
+        self.stats.clone()
+    }
+
+    fn feedback_stats(&self) -> Arc<LogStats> {
+        self.feedback_stats.clone()
+    }
+}
+
+impl prod_data::ProductionReader for PgProductionStore {
     fn find_prediction(&self, id: &str) -> Result<Option<PredictionRecord>, prod_data::Error> {
         let pool = self.db.pool.clone();
         let id = id.to_string();
@@ -429,10 +505,6 @@ impl prod_data::ProductionStore for PgProductionStore {
             })
             .map_err(backend("read feedback"))?;
         parse_rows(rows)
-    }
-
-    fn prediction_stats(&self) -> Arc<LogStats> {
-        self.stats.clone()
     }
 }
 

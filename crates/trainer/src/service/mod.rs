@@ -16,13 +16,13 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::Context as _;
-use artifact_store::{ModelVersion, Registry};
+use artifact_store::ModelVersion;
 use axum::extract::{Query, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::Utc;
-use fraudloop_config::{AdminToken, Home};
+use fraudloop_config::AdminToken;
 use fraudloop_http::{
     Admin, AdminAccess, ApiError, ApiJson, ApiPath, ErrorCode, Guard, Limits, RequestMetrics,
     RouteTable, Routes, Server,
@@ -466,7 +466,8 @@ impl LoopService {
         let home = self.settings.home.clone();
         let why = format!("passed the promotion gate ({reason})");
         tokio::task::spawn_blocking(move || {
-            Registry::open(Home::new(&home).artifacts())?.promote(candidate, ACTOR, &why)
+            let stores = data::stores(&home)?;
+            anyhow::Ok(stores.registry().promote(candidate, ACTOR, &why)?)
         })
         .await??;
         match self.check_replicas(candidate).await {
@@ -475,7 +476,7 @@ impl LoopService {
                 let home = self.settings.home.clone();
                 let why = format!("a replica did not load {candidate}: {problem}");
                 let event = tokio::task::spawn_blocking(move || {
-                    Registry::open(Home::new(&home).artifacts())?.rollback(ACTOR, &why)
+                    anyhow::Ok(data::stores(&home)?.registry().rollback(ACTOR, &why)?)
                 })
                 .await??;
                 self.lock()
@@ -688,7 +689,7 @@ impl LoopService {
                 let home = self.settings.home.clone();
                 let why = format!("{decision_id} {}: {}", decision.rule, decision.reason);
                 let result = tokio::task::spawn_blocking(move || {
-                    Registry::open(Home::new(&home).artifacts())?.rollback(ACTOR, &why)
+                    anyhow::Ok(data::stores(&home)?.registry().rollback(ACTOR, &why)?)
                 })
                 .await
                 .map_err(anyhow::Error::from)
@@ -937,7 +938,7 @@ async fn admin_revoke(
     let id = feedback_id.clone();
     let known = state
         .blocking(move |_| {
-            let (labels, _) = data::read_feedback(&Home::new(&home).data())?;
+            let (labels, _) = data::feedback_labels(&*data::stores(&home)?.reader())?;
             Ok(labels.iter().any(|l| l.id == id))
         })
         .await
