@@ -39,13 +39,15 @@ use rand::Rng as _;
 pub const BUNDLE_STORE_ENV: &str = "FRAUDLOOP_BUNDLE_STORE";
 
 /// The S3 settings read from the environment, each only when set: credentials, region, and an
-/// endpoint with `AWS_ALLOW_HTTP=true` for S3-compatible servers without TLS.
-pub const S3_ENV: [&str; 6] = [
+/// endpoint (`AWS_ENDPOINT`, or the AWS SDKs' `AWS_ENDPOINT_URL`) with `AWS_ALLOW_HTTP=true`
+/// for S3-compatible servers without TLS.
+pub const S3_ENV: [&str; 7] = [
     "AWS_ACCESS_KEY_ID",
     "AWS_SECRET_ACCESS_KEY",
     "AWS_SESSION_TOKEN",
     "AWS_REGION",
     "AWS_ENDPOINT",
+    "AWS_ENDPOINT_URL",
     "AWS_ALLOW_HTTP",
 ];
 
@@ -127,7 +129,7 @@ impl ObjectBundleStore {
             if let Some(v) = var("AWS_REGION") {
                 builder = builder.with_region(v);
             }
-            if let Some(v) = var("AWS_ENDPOINT") {
+            if let Some(v) = var("AWS_ENDPOINT").or_else(|| var("AWS_ENDPOINT_URL")) {
                 builder = builder.with_endpoint(v);
             }
             if var("AWS_ALLOW_HTTP").is_some_and(|v| v == "true") {

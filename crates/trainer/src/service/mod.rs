@@ -525,14 +525,44 @@ impl LoopService {
         Ok(self.settings.replicas.len())
     }
 
+    /// drift-monitor's latest report: over HTTP when its URL is set (the services share no
+    /// folder beyond one machine), else from the home's `reports/`.
+    async fn latest_report(&self) -> anyhow::Result<Option<Value>> {
+        let base = self
+            .settings
+            .settings
+            .drift_monitor_url
+            .trim_end_matches('/');
+        if base.is_empty() {
+            let home = self.settings.home.clone();
+            return tokio::task::spawn_blocking(move || signals::latest_report(&home)).await?;
+        }
+        let url = format!("{base}/reports/latest");
+        let response = self
+            .client
+            .get(&url)
+            .send()
+            .await
+            .context("reading the latest report")?;
+        if response.status() == reqwest::StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        let response = response
+            .error_for_status()
+            .with_context(|| format!("GET {url}"))?;
+        Ok(Some(
+            response
+                .json()
+                .await
+                .with_context(|| format!("GET {url}"))?,
+        ))
+    }
+
     /// Looks at the latest drift report and, if it is new, decides and acts. Returns the
     /// decision's audit record (None when there was no new report).
     pub async fn evaluate_latest(&self) -> anyhow::Result<Option<Value>> {
         let _one_at_a_time = self.tick_lock.lock().await;
-        let home = self.settings.home.clone();
-        let Some(report) =
-            tokio::task::spawn_blocking(move || signals::latest_report(&home)).await??
-        else {
+        let Some(report) = self.latest_report().await? else {
             return Ok(None);
         };
         let Some(report_id) = signals::report_id(&report) else {
