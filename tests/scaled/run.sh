@@ -26,7 +26,8 @@ pids=()
 cleanup() {
   local rc=$?
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
+  # Only the services: moto, started by servers.sh, is a child of this shell too.
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
   stores_stop
   if [ $rc -eq 0 ]; then
     rm -rf "$work"

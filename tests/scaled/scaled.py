@@ -19,6 +19,8 @@ def main():
         ap.add_argument(a, required=True)
     a = ap.parse_args()
     replicas, trainer = a.replicas.split(","), a.trainer
+    began = time.monotonic()
+    waited = {"labels": 0, "404s": 0}
 
     def sql(query):
         out = subprocess.run(a.psql.split() + ["-c", query], check=True, capture_output=True,
@@ -40,12 +42,14 @@ def main():
     def label(replica, pid, fraud):
         """Feedback on `pid` through `replica`; a prediction made on the other replica is found
         in the database once its batched insert has landed (retried on 404 for a second)."""
+        waited["labels"] += 1
         for _ in range(20):
             status, body = call(f"{replica}/feedback", {
                 "prediction_id": pid, "label": "fraud" if fraud else "legit",
                 "source": "operator"})
             if status != 404:
                 break
+            waited["404s"] += 1
             time.sleep(0.05)
         check(status in (200, 201), f"/feedback: {status} {body}")
         return body
@@ -142,7 +146,8 @@ def main():
     print(f"2. drifted traffic + 200 labels (given through the other replica): {d['action']} "
           f"({d['rule']}); {job_id} {job['state']}, gate {job['gate']['reasons']}; {v2} on both "
           f"replicas {latency:.1f} s after the first drifted request; F1 clean {clean_f1:.3f}, "
-          f"drifted {drifted_before:.3f} -> {drifted_after:.3f}")
+          f"drifted {drifted_before:.3f} -> {drifted_after:.3f}; {waited['404s']} of "
+          f"{waited['labels']} labels waited for the other replica's insert")
 
     stop.set()
     t.join()
@@ -189,6 +194,7 @@ def main():
     check(call(f"{replicas[0]}/ready")[0] == 200, "the surviving replica is not ready")
     print(f"3. kill -9 of replica 2 right after a 201: {found}/{len(acknowledged)} acknowledged "
           f"labels in PostgreSQL; replica 1 still serves {served_one(replicas[0])}")
+    print(f"   the whole run took {time.monotonic() - began:.1f} s")
 
 
 def served_one(replica):
