@@ -723,7 +723,7 @@ impl LoopService {
                 })
                 .await
                 .map_err(anyhow::Error::from)
-                .and_then(|r| r.map_err(anyhow::Error::from));
+                .and_then(|r| r);
                 match result {
                     Ok(event) => {
                         let bad = event
