@@ -97,6 +97,14 @@ $servers    keepalive 64; }
       proxy_http_version 1.1;
       proxy_set_header Connection "";
     }
+    # Scoring has no effect a retry could repeat: a request whose replica died is sent to
+    # another (POST is not retried by default).
+    location = /predict {
+      proxy_pass http://predict;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_next_upstream error timeout http_502 non_idempotent;
+    }
   }
 }
 EOF
