@@ -78,13 +78,6 @@ def reads_variable(code, name):
     return False
 
 
-# Variables of the scaled mode whose backends exist (crates store-object, store-postgres) but
-# that the service binaries do not read yet: reported, not failed. A service that starts
-# reading one fails the check until it is removed here, so this list only ever shrinks.
-PENDING = {"FRAUDLOOP_DATABASE_URL", "FRAUDLOOP_BUNDLE_STORE", "AWS_ACCESS_KEY_ID",
-           "AWS_SECRET_ACCESS_KEY", "AWS_REGION"}
-pending_seen = set()
-
 # The crate (or script) behind each compose service's command.
 BINARY_CRATE = {"predict-api": "predict-api", "drift-monitor": "drift-monitor", "trainer": "trainer",
                 "feedback-agent": "feedback-agent", "web-ui": "web-ui", "fraudloop-init": "trainer"}
@@ -177,11 +170,7 @@ for mode in ("embedded", "scaled"):
                 given.setdefault(key, {"name": key, "value": value})
         for var in sorted(given):
             read = reads_variable(want["code"], var)
-            if var in PENDING:
-                if read:
-                    fail(f"{where}: {name} now reads {var}; remove it from PENDING")
-                pending_seen.add(var)
-            elif not read:
+            if not read:
                 fail(f"{where}: gets {var}, which {name} never reads")
         for var in sorted(want["required"] - set(given)):
             fail(f"{where}: compose requires {var}; the manifest does not give it")
@@ -224,10 +213,6 @@ for mode in ("embedded", "scaled"):
     if trainer and trainer[1]["spec"].get("replicas") != 1:
         fail(f"{mode}: the trainer service must run as a single replica")
 
-for var in sorted(PENDING - pending_seen):
-    fail(f"{var} is PENDING but no manifest gives it; remove it from PENDING")
-for var in sorted(pending_seen):
-    print(f"pending: {var} (scaled mode) is not read by the service binaries yet")
 for p in problems:
     print("FAIL:", p)
 print(f"{len(expected)} services x 2 modes; {len(problems)} problems")

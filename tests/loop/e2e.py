@@ -227,4 +227,5 @@ def main():
     print(f"/predict: {counts['ok']} ok, {counts['failed']} failed; "
           f"{len(all_)} decisions, each with its reason")
 
-main()
+if __name__ == "__main__":
+    main()

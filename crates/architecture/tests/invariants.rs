@@ -25,6 +25,11 @@ const CORE: [&str; 11] = [
 /// nothing of HTTP serving, the command line or the services.
 const BACKENDS: [&str; 2] = ["store-object", "store-postgres"];
 
+/// The one crate that opens the backends a service is configured for: services hold the core
+/// crates' interfaces, never a backend, so only it (and the conformance tests) names them. It
+/// serves nothing and runs nothing async of its own.
+const STORE_WIRING: &str = "fraudloop-stores";
+
 /// What a backend may not depend on (tokio is allowed: its clients are async).
 const BACKEND_FORBIDDEN: [&str; 7] = [
     "axum",
@@ -165,6 +170,15 @@ fn store_backends_serve_nothing_and_core_crates_do_not_know_them() {
                     "core crate {} depends on the backend {dep}",
                     krate.name
                 ));
+            }
+            if krate.name != STORE_WIRING && BACKENDS.contains(&dep.as_str()) {
+                broken.push(format!(
+                    "{} depends on the backend {dep}; open stores through {STORE_WIRING}",
+                    krate.name
+                ));
+            }
+            if krate.name == STORE_WIRING && SERVICE_STACK.contains(&dep.as_str()) {
+                broken.push(format!("{STORE_WIRING} depends on {dep}"));
             }
         }
     }

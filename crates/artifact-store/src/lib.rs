@@ -14,6 +14,9 @@
 //!   both on files (the default); `store-object` keeps bundles in object storage and
 //!   `store-postgres` aliases and history in PostgreSQL, in this crate's format
 //!   ([`BundleWriter`], [`BundleReader`]).
+//! - [`ModelRegistry`] is the registry the services hold: one bundle store and one alias store
+//!   (files by default), with resolving, listing, loading production, verified promotion and
+//!   rollback and training datasets written once over the interfaces.
 //!
 //! **Architecture invariant:** no HTTP, no async, no CLI or config parsing. This crate alone
 //! knows the on-disk format of a model; the text model itself is not `Serialize`.
@@ -30,6 +33,7 @@
 #![deny(missing_docs)]
 
 mod error;
+mod facade;
 mod format;
 mod fsutil;
 mod registry;
@@ -37,6 +41,7 @@ mod store;
 mod version;
 
 pub use error::Error;
+pub use facade::ModelRegistry;
 pub use format::{DataFingerprint, FileEntry, Manifest, ModelFile, SCHEMA_VERSION};
 pub use registry::{
     AliasName, Aliases, HistoryEvent, HistoryKind, LoadedBundle, NewBundle, Registry, Staging,

@@ -24,7 +24,7 @@ const MANIFEST_FILE: &str = "manifest.json";
 /// Holds the SHA-256 of `manifest.json`, so a damaged manifest is caught like any other file.
 const MANIFEST_CHECKSUM_FILE: &str = "manifest.sha256";
 const MODEL_FILE: &str = "model.json";
-const METRICS_FILE: &str = "metrics.json";
+pub(crate) const METRICS_FILE: &str = "metrics.json";
 /// The bundle file holding the reference rows drift-monitor compares production with.
 pub const REFERENCE_DATA_FILE: &str = "ref_data.csv";
 
@@ -291,7 +291,7 @@ impl Registry {
 
     /// The stored dataset with this SHA-256, if the registry has it.
     pub fn dataset_path(&self, sha256: &str) -> Option<PathBuf> {
-        let valid = sha256.len() == 64 && sha256.bytes().all(|b| b.is_ascii_hexdigit());
+        let valid = crate::store::is_sha256(sha256);
         let path = self.root.join(DATASETS_DIR).join(format!("{sha256}.csv"));
         (valid && path.is_file()).then_some(path)
     }

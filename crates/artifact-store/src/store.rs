@@ -8,11 +8,13 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use crate::format::{FileEntry, Manifest};
 use crate::fsutil::sha256_hex;
 use crate::registry::{
     assemble, bundle_contents, new_manifest, verify_file, verify_manifest, ManifestFields,
+    METRICS_FILE,
 };
 use crate::{Aliases, Error, HistoryEvent, LoadedBundle, ModelVersion, NewBundle, Registry};
 
@@ -36,6 +38,32 @@ pub trait BundleStore: Send + Sync {
 
     /// A version with every file verified against its manifest, ready to predict.
     fn load(&self, version: ModelVersion) -> Result<LoadedBundle, Error>;
+
+    /// A version's `metrics.json`, verified against its manifest (`Null` when the bundle has
+    /// none), without loading the model.
+    fn read_metrics(&self, version: ModelVersion) -> Result<serde_json::Value, Error>;
+
+    /// Stores a training or hold-out set under the SHA-256 of its bytes (content-addressed:
+    /// the same rows are stored once) beside the bundles, so every version can be retrained
+    /// from the store alone. Returns the hash.
+    fn store_dataset(&self, bytes: &[u8]) -> Result<String, Error>;
+
+    /// The stored dataset with this SHA-256, verified; `None` when the store has none.
+    fn read_dataset(&self, sha256: &str) -> Result<Option<Vec<u8>>, Error>;
+
+    /// The dataset as a local file, when the store keeps it in one (the file registry).
+    fn local_dataset(&self, _sha256: &str) -> Option<PathBuf> {
+        None
+    }
+
+    /// Removes what writers that died mid-publish left under staging, older than `max_age`.
+    /// Returns how many staged bundles it removed.
+    fn remove_stale_staging(&self, max_age: Duration) -> Result<usize, Error>;
+}
+
+/// True when `sha256` is 64 hex digits (a dataset name).
+pub(crate) fn is_sha256(sha256: &str) -> bool {
+    sha256.len() == 64 && sha256.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// Where the aliases `production` and `previous` and their history live. Every change is
@@ -171,6 +199,49 @@ impl BundleReader {
         verify_file(&path, bytes, entry)
     }
 
+    /// The verified `metrics.json` of a bundle from its bytes (`None` when the manifest lists
+    /// none: the metrics are `Null`). [`BundleReader::metrics_file`] names the object to fetch.
+    pub fn metrics(
+        location: &Path,
+        manifest: &Manifest,
+        bytes: Option<Vec<u8>>,
+    ) -> Result<serde_json::Value, Error> {
+        let Some(bytes) = bytes else {
+            return Ok(serde_json::Value::Null);
+        };
+        let verified = BundleReader::file(location, manifest, METRICS_FILE, bytes)?;
+        serde_json::from_slice(&verified).map_err(|e| Error::Corrupt {
+            path: location.join(METRICS_FILE),
+            detail: e.to_string(),
+        })
+    }
+
+    /// The name of the metrics object when the manifest lists one.
+    pub fn metrics_file(manifest: &Manifest) -> Option<&'static str> {
+        manifest
+            .files
+            .contains_key(METRICS_FILE)
+            .then_some(METRICS_FILE)
+    }
+
+    /// A stored dataset's bytes checked against the SHA-256 that names it.
+    pub fn dataset(location: &Path, sha256: &str, bytes: Vec<u8>) -> Result<Vec<u8>, Error> {
+        let actual = sha256_hex(&bytes);
+        if actual != sha256 {
+            return Err(Error::ChecksumMismatch {
+                path: location.to_path_buf(),
+                expected: sha256.to_string(),
+                actual,
+            });
+        }
+        Ok(bytes)
+    }
+
+    /// Whether `sha256` can name a dataset (64 hex digits).
+    pub fn is_dataset_name(sha256: &str) -> bool {
+        is_sha256(sha256)
+    }
+
     /// The bundle from its manifest and verified files.
     pub fn bundle(
         location: PathBuf,
@@ -196,6 +267,30 @@ impl BundleStore for Registry {
 
     fn load(&self, version: ModelVersion) -> Result<LoadedBundle, Error> {
         Registry::load(self, version)
+    }
+
+    fn read_metrics(&self, version: ModelVersion) -> Result<serde_json::Value, Error> {
+        Registry::read_metrics(self, version)
+    }
+
+    fn store_dataset(&self, bytes: &[u8]) -> Result<String, Error> {
+        Registry::store_dataset(self, bytes).map(|(sha, _)| sha)
+    }
+
+    fn read_dataset(&self, sha256: &str) -> Result<Option<Vec<u8>>, Error> {
+        let Some(path) = self.dataset_path(sha256) else {
+            return Ok(None);
+        };
+        let bytes = std::fs::read(&path).map_err(Error::io("read", &path))?;
+        BundleReader::dataset(&path, sha256, bytes).map(Some)
+    }
+
+    fn local_dataset(&self, sha256: &str) -> Option<PathBuf> {
+        self.dataset_path(sha256)
+    }
+
+    fn remove_stale_staging(&self, max_age: Duration) -> Result<usize, Error> {
+        Registry::remove_stale_staging(self, max_age)
     }
 }
 

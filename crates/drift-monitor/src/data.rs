@@ -283,7 +283,6 @@ impl Current {
             true
         })?;
         current.skipped_lines += stats.skipped;
-        let mut labels: HashMap<String, (DateTime<Utc>, bool)> = HashMap::new();
         let mut records: Vec<PredictionRecord> = Vec::with_capacity(window.len());
         for Reverse(ByTime(_, _, line)) in window.into_vec() {
             match serde_json::from_slice::<PredictionRecord>(&line) {
@@ -291,24 +290,64 @@ impl Current {
                 Err(_) => current.skipped_lines += 1,
             }
         }
+        current.join(records, |visit| {
+            prod_data::read_records(&prod_data::feedback_dir(data_dir), visit).map(|s| s.skipped)
+        })?;
+        Ok(current)
+    }
+
+    /// The window from a production store (a database: the window is one query there), with
+    /// the latest feedback label of each prediction.
+    pub fn from_reader(
+        reader: &dyn prod_data::ProductionReader,
+        spec: WindowSpec,
+    ) -> Result<Current, Error> {
+        let since = spec.since(Utc::now());
+        let records = reader.prediction_window(since, spec.last_n.max(1))?;
+        // Feedback comes after its prediction; an hour's margin covers replicas' clocks.
+        let labels_since = records
+            .iter()
+            .map(|p| p.at)
+            .min()
+            .map(|first| first - chrono::Duration::hours(1));
+        let feedback = reader.feedback_since(labels_since)?;
+        let mut current = Current {
+            predictions_read: records.len() as u64,
+            ..Current::default()
+        };
+        current.join(records, |visit| {
+            feedback.into_iter().for_each(visit);
+            Ok(0)
+        })?;
+        Ok(current)
+    }
+
+    /// Joins the latest feedback label of each of `records` (from `feedback`, which returns
+    /// how many lines it skipped) and keeps them as the window's rows.
+    fn join(
+        &mut self,
+        mut records: Vec<PredictionRecord>,
+        feedback: impl FnOnce(&mut dyn FnMut(FeedbackRecord)) -> Result<u64, prod_data::Error>,
+    ) -> Result<(), Error> {
+        let current = self;
+        let mut labels: HashMap<String, (DateTime<Utc>, bool)> = HashMap::new();
         let wanted: std::collections::HashSet<&str> =
             records.iter().map(|p| p.prediction_id.as_str()).collect();
-        let fb =
-            prod_data::read_records(&prod_data::feedback_dir(data_dir), |f: FeedbackRecord| {
-                if let Some(pid) = f
-                    .prediction_id
-                    .as_deref()
-                    .filter(|pid| wanted.contains(pid))
-                {
-                    let entry = labels
-                        .entry(pid.to_string())
-                        .or_insert((f.at, f.label == "fraud"));
-                    if f.at >= entry.0 {
-                        *entry = (f.at, f.label == "fraud");
-                    }
+        let fb = feedback(&mut |f: FeedbackRecord| {
+            if let Some(pid) = f
+                .prediction_id
+                .as_deref()
+                .filter(|pid| wanted.contains(pid))
+            {
+                let entry = labels
+                    .entry(pid.to_string())
+                    .or_insert((f.at, f.label == "fraud"));
+                if f.at >= entry.0 {
+                    *entry = (f.at, f.label == "fraud");
                 }
-            })?;
-        current.skipped_lines += fb.skipped;
+            }
+        })?;
+        current.skipped_lines += fb;
         records.sort_by_key(|p| p.at);
         current.span = records
             .first()
@@ -330,7 +369,7 @@ impl Current {
                 }
             })
             .collect();
-        Ok(current)
+        Ok(())
     }
 }
 

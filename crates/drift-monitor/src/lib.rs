@@ -44,6 +44,9 @@ pub enum Error {
     /// The production logs could not be read.
     #[error(transparent)]
     ProdData(#[from] prod_data::Error),
+    /// The configured stores could not be opened.
+    #[error(transparent)]
+    Stores(#[from] fraudloop_stores::Error),
     /// The reference set is unusable.
     #[error("reference set {path}: {detail}")]
     Reference {
@@ -68,10 +71,15 @@ pub fn compute_report(
     window: WindowSpec,
     config: &DriftConfig,
 ) -> Result<DriftReport, Error> {
-    let registry = artifact_store::Registry::open(home.artifacts())?;
-    let bundle = registry.load_production()?;
+    let stores = fraudloop_stores::Stores::shared(home)?;
+    let bundle = stores.registry().load_production()?;
     let reference = Reference::from_bundle(&bundle)?;
-    let current = Current::read(&home.data(), window)?;
+    // Files are streamed line by line (memory bounded by the window); a database answers the
+    // window in one query.
+    let current = match stores.data_dir() {
+        Some(dir) => Current::read(dir, window)?,
+        None => Current::from_reader(&*stores.reader(), window)?,
+    };
     let tokenizer = bundle.model.vectorizer().tokenizer_config().clone();
     Ok(build_report(
         &bundle.manifest.version.to_string(),

@@ -2,7 +2,8 @@
 //! and swaps in new models without failing a request.
 //!
 //! # Brief overview
-//! - [`Application::build`] opens the registry and logs under the home directory, loads the
+//! - [`Application::build`] opens the configured stores (files under the home directory, or
+//!   PostgreSQL and object storage: `fraudloop-stores`), loads the
 //!   production model if there is one, and binds the listener (port 0 works; see
 //!   [`Application::port`]). [`Application::run_until_stopped`] serves until the shutdown
 //!   future resolves, then drains in-flight requests and flushes the logs.
@@ -26,7 +27,6 @@ use std::sync::{Arc, Mutex};
 
 use anyhow::Context as _;
 use arc_swap::ArcSwapOption;
-use artifact_store::Registry;
 use axum::extract::Request;
 use axum::response::Response;
 use fraudloop_config::Home;
@@ -89,24 +89,23 @@ impl Application {
     /// Opens storage, loads the production model (if any) and binds the listener.
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         let home = Home::new(&settings.home);
-        let registry = Registry::open(home.artifacts()).with_context(|| {
-            format!(
-                "opening the model registry in {}",
-                home.artifacts().display()
-            )
-        })?;
-        let data_dir = home.data();
+        let stores = tokio::task::spawn_blocking(move || fraudloop_stores::Stores::shared(&home))
+            .await?
+            .context("opening the stores")?;
+        tracing::info!(stores = stores.describe(), "stores opened");
         let instance = settings.instance_name();
-        let prediction_log =
-            prod_data::PredictionLog::open(&data_dir, &instance, settings.log_queue)
-                .context("opening the prediction log")?;
-        let feedback_log = prod_data::FeedbackLog::open(&data_dir, &instance)
-            .context("opening the feedback log")?;
+        let production = stores
+            .writer(&instance, settings.log_queue)
+            .context("opening the production data store")?;
         let feedback_index = {
-            let dir = data_dir.clone();
-            tokio::task::spawn_blocking(move || FeedbackIndex::load(&dir))
-                .await?
-                .context("reading stored feedback")?
+            let production = production.clone();
+            tokio::task::spawn_blocking(move || {
+                production
+                    .feedback_since(None)
+                    .map(FeedbackIndex::from_records)
+            })
+            .await?
+            .context("reading stored feedback")?
         };
         let state = Arc::new(AppState {
             recent: Arc::new(RecentPredictions::new(settings.recent_predictions)),
@@ -114,30 +113,21 @@ impl Application {
                 settings.user_labels_per_minute,
             )),
             settings: Arc::new(settings),
-            registry,
-            data_dir: data_dir.clone(),
+            registry: stores.registry().clone(),
             instance: instance.into(),
             model: Arc::new(ArcSwapOption::empty()),
             metrics: Arc::new(Metrics::new(route_table())),
-            prediction_log: Arc::new(prediction_log),
-            feedback_log,
+            production,
             feedback_index: Arc::new(Mutex::new(feedback_index)),
             feedback_stripes: Arc::new((0..64).map(|_| tokio::sync::Mutex::new(())).collect()),
             reload_lock: Arc::new(tokio::sync::Mutex::new(None)),
-            prediction_index: Arc::new(tokio::sync::Mutex::new(prod_data::PredictionIndex::new(
-                prod_data::predictions_dir(&data_dir),
-            ))),
         });
         // Index the existing logs now, in the background, so the first feedback on an old
         // prediction does not wait for the first pass.
         {
-            let mut index = state.prediction_index.clone().lock_owned().await;
-            tokio::task::spawn_blocking(move || match index.refresh() {
-                Ok(stats) => tracing::info!(
-                    files = stats.files,
-                    lines = stats.lines,
-                    "indexed the prediction logs"
-                ),
+            let production = state.production.clone();
+            tokio::task::spawn_blocking(move || match production.warm_up() {
+                Ok(()) => tracing::info!("indexed the prediction logs"),
                 Err(e) => tracing::warn!(error = %e, "indexing the prediction logs"),
             });
         }
@@ -187,8 +177,8 @@ impl Application {
         );
         let app = router(self.state.clone());
         let served = self.server.serve(app, shutdown).await;
-        let log = self.state.prediction_log.clone();
-        tokio::task::spawn_blocking(move || log.flush()).await?;
+        let production = self.state.production.clone();
+        tokio::task::spawn_blocking(move || production.flush()).await?;
         served
     }
 }

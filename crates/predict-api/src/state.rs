@@ -2,13 +2,12 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::hash::{Hash, Hasher};
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use arc_swap::ArcSwapOption;
-use artifact_store::{Manifest, Registry};
+use artifact_store::{Manifest, ModelRegistry};
 use chrono::{DateTime, Utc};
-use prod_data::{FeedbackLog, FeedbackRecord, PredictionLog};
+use prod_data::{FeedbackRecord, ProductionStore};
 use text_model::FraudModel;
 
 use crate::metrics::Metrics;
@@ -115,13 +114,11 @@ pub struct FeedbackIndex {
 }
 
 impl FeedbackIndex {
-    /// Builds the index from every feedback log in the data directory (all replicas).
-    pub fn load(data_dir: &std::path::Path) -> Result<FeedbackIndex, prod_data::Error> {
+    /// Builds the index from stored feedback (every replica's).
+    pub fn from_records(records: Vec<FeedbackRecord>) -> FeedbackIndex {
         let mut index = FeedbackIndex::default();
-        prod_data::read_records(&prod_data::feedback_dir(data_dir), |f: FeedbackRecord| {
-            index.remember(f)
-        })?;
-        Ok(index)
+        records.into_iter().for_each(|f| index.remember(f));
+        index
     }
 
     /// The key of feedback on a plain text.
@@ -164,19 +161,16 @@ pub struct AppState {
     /// Settings.
     pub settings: Arc<Settings>,
     /// The model registry.
-    pub registry: Registry,
-    /// The data directory.
-    pub data_dir: PathBuf,
+    pub registry: ModelRegistry,
     /// This replica's name.
     pub instance: Arc<str>,
     /// The served model, if any.
     pub model: Arc<ArcSwapOption<ServedModel>>,
     /// Metrics.
     pub metrics: Arc<Metrics>,
-    /// The prediction log.
-    pub prediction_log: Arc<PredictionLog>,
-    /// The feedback log.
-    pub feedback_log: FeedbackLog,
+    /// Where predictions and feedback are stored and looked up (this replica's log files, or
+    /// the database).
+    pub production: Arc<dyn ProductionStore>,
     /// Recent predictions.
     pub recent: Arc<RecentPredictions>,
     /// Stored feedback.
@@ -185,9 +179,6 @@ pub struct AppState {
     pub feedback_stripes: Arc<Vec<tokio::sync::Mutex<()>>>,
     /// Serialises reloads.
     pub reload_lock: Arc<tokio::sync::Mutex<Option<String>>>,
-    /// Where each prediction id sits in the prediction logs of every replica, extended as the
-    /// logs grow. The async lock queues lookups without holding a blocking thread each.
-    pub prediction_index: Arc<tokio::sync::Mutex<prod_data::PredictionIndex>>,
     /// Per-contact limit on user labels.
     pub contact_limiter: Arc<crate::routes::contact_limit::ContactLimiter>,
 }
@@ -205,20 +196,20 @@ impl AppState {
         &self.feedback_stripes[(h.finish() % self.feedback_stripes.len() as u64) as usize]
     }
 
-    /// Finds a prediction in memory, else through the index of the prediction logs of every
-    /// replica (an unknown id costs a hash lookup and the logs' new tails, not a scan).
+    /// Finds a prediction in memory, else in the production store (on files: the index of
+    /// every replica's prediction logs, where an unknown id costs a hash lookup and the logs'
+    /// new tails, not a scan).
     pub async fn find_prediction(&self, id: &str) -> Option<Arc<PredictionSummary>> {
         if let Some(found) = self.recent.get(id) {
             return Some(found);
         }
-        let asked = std::time::Instant::now();
-        let mut index = self.prediction_index.clone().lock_owned().await;
+        let production = self.production.clone();
         let wanted = id.to_string();
         let found =
-            tokio::task::spawn_blocking(move || match index.find_asked_at(&wanted, asked) {
+            tokio::task::spawn_blocking(move || match production.find_prediction(&wanted) {
                 Ok(found) => found,
                 Err(e) => {
-                    tracing::warn!(error = %e, "reading the prediction logs for feedback");
+                    tracing::warn!(error = %e, "looking up a prediction for feedback");
                     None
                 }
             })
@@ -280,7 +271,12 @@ impl AppState {
     /// `force`, retries a version that failed before.
     pub async fn reload(&self, force: bool) -> Result<ReloadOutcome, ReloadError> {
         let mut last_failed = self.reload_lock.lock().await;
-        let aliases = match self.registry.aliases() {
+        // Off the async threads: the alias store may be a database.
+        let registry = self.registry.clone();
+        let aliases = tokio::task::spawn_blocking(move || registry.aliases())
+            .await
+            .expect("reading the aliases does not panic");
+        let aliases = match aliases {
             Ok(aliases) => aliases,
             Err(source) => {
                 // A corrupt or unreadable aliases file is a failed reload like a corrupt

@@ -2,7 +2,10 @@ use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::path::Path;
 
-use crate::{feedback_dir, predictions_dir, read_records, Error, FeedbackRecord, PredictionRecord};
+use crate::{
+    feedback_dir, predictions_dir, read_records, Error, FeedbackRecord, PredictionRecord,
+    ProductionReader,
+};
 
 /// Columns of `prod_data.csv` before the descriptor columns.
 pub const PROD_DATA_COLUMNS: [&str; 12] = [
@@ -48,22 +51,59 @@ pub fn export_prod_data<W: Write>(
     descriptor_columns: &[&str],
     out: W,
 ) -> Result<ExportStats, Error> {
+    export_with(
+        |visit| read_records(&feedback_dir(data_dir), visit).map(|s| s.skipped),
+        |visit| read_records(&predictions_dir(data_dir), visit).map(|s| s.skipped),
+        descriptor_columns,
+        out,
+    )
+}
+
+/// [`export_prod_data`] from any [`ProductionReader`] (every prediction and feedback record it
+/// holds, read into memory).
+pub fn export_from_reader<W: Write>(
+    reader: &(impl ProductionReader + ?Sized),
+    descriptor_columns: &[&str],
+    out: W,
+) -> Result<ExportStats, Error> {
+    export_with(
+        |visit| {
+            reader.feedback_since(None)?.into_iter().for_each(visit);
+            Ok(0)
+        },
+        |visit| {
+            reader
+                .prediction_window(None, usize::MAX)?
+                .into_iter()
+                .for_each(visit);
+            Ok(0)
+        },
+        descriptor_columns,
+        out,
+    )
+}
+
+/// The export from two record sources, each returning how many lines it skipped.
+fn export_with<W: Write>(
+    feedback: impl FnOnce(&mut dyn FnMut(FeedbackRecord)) -> Result<u64, Error>,
+    predictions: impl FnOnce(&mut dyn FnMut(PredictionRecord)) -> Result<u64, Error>,
+    descriptor_columns: &[&str],
+    out: W,
+) -> Result<ExportStats, Error> {
     let mut stats = ExportStats::default();
     let mut latest: HashMap<String, (FeedbackRecord, u64)> = HashMap::new();
     let mut text_only: Vec<FeedbackRecord> = Vec::new();
-    let fb = read_records(&feedback_dir(data_dir), |f: FeedbackRecord| {
-        match f.prediction_id.clone() {
-            Some(pid) => {
-                let entry = latest.entry(pid).or_insert_with(|| (f.clone(), 0));
-                entry.1 += 1;
-                if f.at >= entry.0.at {
-                    entry.0 = f;
-                }
+    let fb = feedback(&mut |f: FeedbackRecord| match f.prediction_id.clone() {
+        Some(pid) => {
+            let entry = latest.entry(pid).or_insert_with(|| (f.clone(), 0));
+            entry.1 += 1;
+            if f.at >= entry.0.at {
+                entry.0 = f;
             }
-            None => text_only.push(f),
         }
+        None => text_only.push(f),
     })?;
-    stats.skipped_lines += fb.skipped;
+    stats.skipped_lines += fb;
 
     let mut writer = csv::Writer::from_writer(out);
     let header: Vec<&str> = PROD_DATA_COLUMNS
@@ -74,7 +114,7 @@ pub fn export_prod_data<W: Write>(
     writer.write_record(&header)?;
     let mut write_error = None;
     let mut joined: HashSet<String> = HashSet::new();
-    let preds = read_records(&predictions_dir(data_dir), |p: PredictionRecord| {
+    let preds = predictions(&mut |p: PredictionRecord| {
         if write_error.is_some() {
             return;
         }
@@ -110,7 +150,7 @@ pub fn export_prod_data<W: Write>(
     if let Some(e) = write_error {
         return Err(e.into());
     }
-    stats.skipped_lines += preds.skipped;
+    stats.skipped_lines += preds;
     let mut unjoined: Vec<(FeedbackRecord, u64)> = latest
         .into_iter()
         .filter(|(pid, _)| !joined.contains(pid))

@@ -15,8 +15,9 @@
 //!   corrupt lines; [`export_prod_data`] joins both logs into `prod_data.csv`.
 //! - [`PredictionIndex`] finds one prediction by id, indexing each log file as it grows.
 //!
-//! - [`ProductionStore`] is the interface over all of it: [`FileStore`] on files (the
-//!   default), `store-postgres` in PostgreSQL.
+//! - [`ProductionStore`] (writing) and [`ProductionReader`] (reading) are the interfaces over
+//!   all of it: [`FileStore`] and [`FileReader`] on files (the default), `store-postgres` in
+//!   PostgreSQL.
 //!
 //! Several replicas may share one volume: each writes its own files (the instance id is in the
 //! name), files are only ever appended to, and readers tolerate a torn last line.
@@ -33,13 +34,13 @@ mod read;
 mod record;
 mod store;
 
-pub use export::{export_prod_data, ExportStats, PROD_DATA_COLUMNS};
+pub use export::{export_from_reader, export_prod_data, ExportStats, PROD_DATA_COLUMNS};
 pub use index::{IndexStats, PredictionIndex};
 pub use line::PredictionLine;
 pub use log::{EncodedPrediction, FeedbackLog, LogStats, PredictionLog};
 pub use read::{read_lines, read_records, ReadStats, Record};
 pub use record::{FeedbackRecord, PredictionRecord, SCHEMA_VERSION};
-pub use store::{FileStore, ProductionStore};
+pub use store::{FileReader, FileStore, ProductionReader, ProductionStore};
 
 use std::path::{Path, PathBuf};
 

@@ -62,6 +62,13 @@ fn to_line<T: serde::Serialize>(record: &T) -> Vec<u8> {
 #[derive(Debug, Clone)]
 pub struct EncodedPrediction(Vec<u8>);
 
+impl EncodedPrediction {
+    /// The JSON line (with its newline).
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
 impl PredictionLine<'_> {
     /// Serialises the line for [`PredictionLog::log_encoded`].
     pub fn encode(&self) -> EncodedPrediction {

@@ -1,32 +1,25 @@
-//! The production-data interface, so predict-api and drift-monitor run on files (the default:
-//! [`FileStore`]) or on a database (`store-postgres`, when `FRAUDLOOP_DATABASE_URL` is set)
+//! The production-data interfaces, so the services run on files (the default: [`FileStore`]
+//! for a writer, [`FileReader`] for readers) or on a database (`store-postgres`, when `FRAUDLOOP_DATABASE_URL` is set)
 //! with the same promises: predictions are stored off the request path through a bounded
 //! queue (drops counted), feedback is durable before `append_feedback` returns.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 
 use crate::{
-    read_records, Error, FeedbackLog, FeedbackRecord, LogStats, PredictionIndex, PredictionLog,
-    PredictionRecord,
+    read_records, EncodedPrediction, Error, ExportStats, FeedbackLog, FeedbackRecord, LogStats,
+    PredictionIndex, PredictionLog, PredictionRecord,
 };
 
-/// Where production records go and how they are read back.
-pub trait ProductionStore: Send + Sync {
-    /// Queues a prediction to be stored off the request path; false when the queue was full
-    /// and it was dropped (and counted).
-    fn log_prediction(&self, record: &PredictionRecord) -> bool;
-
-    /// Returns once every prediction queued before the call is stored.
-    fn flush(&self);
-
-    /// Stores a label durably: when this returns `Ok`, a crash does not lose it.
-    fn append_feedback(&self, record: &FeedbackRecord) -> Result<(), Error>;
-
+/// How production records are read back: what the drift monitor, the trainer and the
+/// dashboards need, and what predict-api needs to find a prediction by id.
+pub trait ProductionReader: Send + Sync {
     /// One prediction by id.
     fn find_prediction(&self, id: &str) -> Result<Option<PredictionRecord>, Error>;
 
@@ -41,50 +34,109 @@ pub trait ProductionStore: Send + Sync {
     /// Every feedback record at or after `since` (all when `None`), oldest first.
     fn feedback_since(&self, since: Option<DateTime<Utc>>) -> Result<Vec<FeedbackRecord>, Error>;
 
+    /// Writes `prod_data.csv` (see [`crate::export_prod_data`]).
+    fn export(
+        &self,
+        descriptor_columns: &[&str],
+        out: &mut dyn Write,
+    ) -> Result<ExportStats, Error> {
+        crate::export_from_reader(self, descriptor_columns, out)
+    }
+
+    /// Reads ahead what lookups by id will need (the file index), so the first one does not
+    /// wait for it. Blocking; nothing to do by default.
+    fn warm_up(&self) -> Result<(), Error> {
+        Ok(())
+    }
+}
+
+/// Where production records go, and how they are read back.
+pub trait ProductionStore: ProductionReader {
+    /// Queues a prediction to be stored off the request path; false when the queue was full
+    /// and it was dropped (and counted).
+    fn log_prediction(&self, record: &PredictionRecord) -> bool;
+
+    /// [`ProductionStore::log_prediction`] of a line serialised on the request's thread.
+    fn log_encoded(&self, line: EncodedPrediction) -> bool {
+        match serde_json::from_slice::<PredictionRecord>(line.as_bytes()) {
+            Ok(record) => self.log_prediction(&record),
+            Err(_) => {
+                self.prediction_stats()
+                    .errors
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                false
+            }
+        }
+    }
+
+    /// Returns once every prediction queued before the call is stored.
+    fn flush(&self);
+
+    /// Stores a label durably: when this returns `Ok`, a crash does not lose it.
+    fn append_feedback(&self, record: &FeedbackRecord) -> Result<(), Error>;
+
     /// The prediction queue's counters (written, dropped, errors).
     fn prediction_stats(&self) -> Arc<LogStats>;
+
+    /// The stored feedback's counters.
+    fn feedback_stats(&self) -> Arc<LogStats>;
+}
+
+/// Reads every instance's append-only files under `<data>/predictions` and `<data>/feedback`;
+/// writes nothing.
+#[derive(Debug)]
+pub struct FileReader {
+    data_dir: PathBuf,
+    index: Mutex<PredictionIndex>,
+}
+
+impl FileReader {
+    /// The logs under `data_dir` (which may not exist yet).
+    pub fn new(data_dir: &Path) -> FileReader {
+        FileReader {
+            data_dir: data_dir.to_path_buf(),
+            index: Mutex::new(PredictionIndex::new(crate::predictions_dir(data_dir))),
+        }
+    }
+
+    /// The data directory.
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    fn index(&self) -> std::sync::MutexGuard<'_, PredictionIndex> {
+        self.index
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
 }
 
 /// The default store: this instance's append-only files under `<data>/predictions` and
 /// `<data>/feedback`, read back across every instance's files.
 #[derive(Debug)]
 pub struct FileStore {
-    data_dir: PathBuf,
+    reader: FileReader,
     predictions: PredictionLog,
     feedback: FeedbackLog,
-    index: Mutex<PredictionIndex>,
 }
 
 impl FileStore {
     /// Opens this instance's log files under `data_dir`; at most `queue` predictions wait.
     pub fn open(data_dir: &Path, instance: &str, queue: usize) -> Result<FileStore, Error> {
         Ok(FileStore {
-            data_dir: data_dir.to_path_buf(),
+            reader: FileReader::new(data_dir),
             predictions: PredictionLog::open(data_dir, instance, queue)?,
             feedback: FeedbackLog::open(data_dir, instance)?,
-            index: Mutex::new(PredictionIndex::new(crate::predictions_dir(data_dir))),
         })
     }
 }
 
-impl ProductionStore for FileStore {
-    fn log_prediction(&self, record: &PredictionRecord) -> bool {
-        self.predictions.log(record)
-    }
-
-    fn flush(&self) {
-        self.predictions.flush();
-    }
-
-    fn append_feedback(&self, record: &FeedbackRecord) -> Result<(), Error> {
-        self.feedback.append(record)
-    }
-
+impl ProductionReader for FileReader {
     fn find_prediction(&self, id: &str) -> Result<Option<PredictionRecord>, Error> {
-        self.index
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .find(id)
+        // Asked before queueing for the index: lookups queued behind one another share the
+        // refresh that the first of them makes.
+        let asked = Instant::now();
+        self.index().find_asked_at(id, asked)
     }
 
     fn prediction_window(
@@ -124,8 +176,72 @@ impl ProductionStore for FileStore {
         Ok(out)
     }
 
+    fn export(
+        &self,
+        descriptor_columns: &[&str],
+        out: &mut dyn Write,
+    ) -> Result<ExportStats, Error> {
+        crate::export_prod_data(&self.data_dir, descriptor_columns, out)
+    }
+
+    fn warm_up(&self) -> Result<(), Error> {
+        self.index().refresh().map(|_| ())
+    }
+}
+
+impl ProductionReader for FileStore {
+    fn find_prediction(&self, id: &str) -> Result<Option<PredictionRecord>, Error> {
+        self.reader.find_prediction(id)
+    }
+
+    fn prediction_window(
+        &self,
+        since: Option<DateTime<Utc>>,
+        limit: usize,
+    ) -> Result<Vec<PredictionRecord>, Error> {
+        self.reader.prediction_window(since, limit)
+    }
+
+    fn feedback_since(&self, since: Option<DateTime<Utc>>) -> Result<Vec<FeedbackRecord>, Error> {
+        self.reader.feedback_since(since)
+    }
+
+    fn export(
+        &self,
+        descriptor_columns: &[&str],
+        out: &mut dyn Write,
+    ) -> Result<ExportStats, Error> {
+        self.reader.export(descriptor_columns, out)
+    }
+
+    fn warm_up(&self) -> Result<(), Error> {
+        self.reader.warm_up()
+    }
+}
+
+impl ProductionStore for FileStore {
+    fn log_prediction(&self, record: &PredictionRecord) -> bool {
+        self.predictions.log(record)
+    }
+
+    fn log_encoded(&self, line: EncodedPrediction) -> bool {
+        self.predictions.log_encoded(line)
+    }
+
+    fn flush(&self) {
+        self.predictions.flush();
+    }
+
+    fn append_feedback(&self, record: &FeedbackRecord) -> Result<(), Error> {
+        self.feedback.append(record)
+    }
+
     fn prediction_stats(&self) -> Arc<LogStats> {
         self.predictions.stats()
+    }
+
+    fn feedback_stats(&self) -> Arc<LogStats> {
+        self.feedback.stats()
     }
 }
 

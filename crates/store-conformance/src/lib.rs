@@ -111,8 +111,32 @@ pub fn bundle_store_suite(store: &(dyn BundleStore + Sync), tamper: &dyn Tamper)
             Some(&b"text,label\nhello,legit\n"[..])
         );
         assert_eq!(loaded.metrics["test"]["f1"], 1.0);
+        assert_eq!(store.read_metrics(version).unwrap(), loaded.metrics);
         assert_eq!(store.read_manifest(version).unwrap(), loaded.manifest);
     }
+
+    // Datasets are content-addressed beside the bundles: stored once, read back verified.
+    let rows = b"text,label\nurgent prize,fraud\nlunch,legit\n";
+    let sha = store.store_dataset(rows).unwrap();
+    assert_eq!(sha.len(), 64);
+    assert_eq!(
+        store.store_dataset(rows).unwrap(),
+        sha,
+        "same rows, same name"
+    );
+    assert_eq!(
+        store.read_dataset(&sha).unwrap().as_deref(),
+        Some(&rows[..])
+    );
+    assert_eq!(store.read_dataset(&"0".repeat(64)).unwrap(), None);
+    assert_eq!(store.read_dataset("../models").unwrap(), None);
+    // Nothing is staged after complete publishes; nothing young is removed.
+    assert_eq!(
+        store
+            .remove_stale_staging(std::time::Duration::from_secs(3600))
+            .unwrap(),
+        0
+    );
 
     // Writers racing (two trainers on two machines) never share a version number.
     let model = small_model(3);

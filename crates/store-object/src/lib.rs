@@ -21,6 +21,7 @@ use std::collections::BTreeMap;
 use std::future::Future;
 use std::path::PathBuf;
 use std::sync::{mpsc as std_mpsc, Arc};
+use std::time::Duration;
 
 use artifact_store::{
     BundleReader, BundleWriter, LoadedBundle, Manifest, ModelVersion, NewBundle,
@@ -38,19 +39,41 @@ use rand::Rng as _;
 pub const BUNDLE_STORE_ENV: &str = "FRAUDLOOP_BUNDLE_STORE";
 
 /// The S3 settings read from the environment, each only when set: credentials, region, and an
-/// endpoint with `AWS_ALLOW_HTTP=true` for S3-compatible servers without TLS.
-pub const S3_ENV: [&str; 6] = [
+/// endpoint (`AWS_ENDPOINT`, or the AWS SDKs' `AWS_ENDPOINT_URL`) with `AWS_ALLOW_HTTP=true`
+/// for S3-compatible servers without TLS.
+pub const S3_ENV: [&str; 7] = [
     "AWS_ACCESS_KEY_ID",
     "AWS_SECRET_ACCESS_KEY",
     "AWS_SESSION_TOKEN",
     "AWS_REGION",
     "AWS_ENDPOINT",
+    "AWS_ENDPOINT_URL",
     "AWS_ALLOW_HTTP",
 ];
 
 const MODELS: &str = "models";
 const STAGING: &str = "staging";
 const RESERVATIONS: &str = "reservations";
+const DATASETS: &str = "datasets";
+
+/// The store's own runtime, shut down without waiting when the last handle goes, so dropping a
+/// store inside async code (a service shutting down) does not panic.
+#[derive(Debug)]
+struct OwnedRuntime(Option<tokio::runtime::Runtime>);
+
+impl OwnedRuntime {
+    fn get(&self) -> &tokio::runtime::Runtime {
+        self.0.as_ref().expect("the runtime lives until drop")
+    }
+}
+
+impl Drop for OwnedRuntime {
+    fn drop(&mut self) {
+        if let Some(runtime) = self.0.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
 
 /// An error configuring the store.
 #[derive(Debug, thiserror::Error)]
@@ -66,7 +89,7 @@ pub struct ObjectBundleStore {
     store: Arc<dyn ObjectStore>,
     prefix: ObjectPath,
     url: String,
-    runtime: Arc<tokio::runtime::Runtime>,
+    runtime: Arc<OwnedRuntime>,
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, std::io::Error> {
@@ -106,7 +129,7 @@ impl ObjectBundleStore {
             if let Some(v) = var("AWS_REGION") {
                 builder = builder.with_region(v);
             }
-            if let Some(v) = var("AWS_ENDPOINT") {
+            if let Some(v) = var("AWS_ENDPOINT").or_else(|| var("AWS_ENDPOINT_URL")) {
                 builder = builder.with_endpoint(v);
             }
             if var("AWS_ALLOW_HTTP").is_some_and(|v| v == "true") {
@@ -125,7 +148,9 @@ impl ObjectBundleStore {
             store,
             prefix: ObjectPath::from(prefix),
             url: url.trim_end_matches('/').to_string(),
-            runtime: Arc::new(runtime().map_err(|e| fail(e.to_string()))?),
+            runtime: Arc::new(OwnedRuntime(Some(
+                runtime().map_err(|e| fail(e.to_string()))?,
+            ))),
         })
     }
 
@@ -153,7 +178,7 @@ impl ObjectBundleStore {
         future: impl Future<Output = Result<T, object_store::Error>> + Send + 'static,
     ) -> Result<T, object_store::Error> {
         let (tx, rx) = std_mpsc::sync_channel(1);
-        self.runtime.spawn(async move {
+        self.runtime.get().spawn(async move {
             let _ = tx.send(future.await);
         });
         rx.recv().unwrap_or_else(|_| {
@@ -173,6 +198,11 @@ impl ObjectBundleStore {
         let payload = PutPayload::from(bytes.to_vec());
         self.run(async move { store.put(&path, payload).await.map(|_| ()) })
             .map_err(backend("write an object"))
+    }
+
+    /// The store's URL (`s3://bucket/prefix`, `file:///path`).
+    pub fn url(&self) -> &str {
+        &self.url
     }
 
     fn get(&self, path: ObjectPath) -> Result<Vec<u8>, object_store::Error> {
@@ -360,4 +390,75 @@ impl artifact_store::BundleStore for ObjectBundleStore {
         }
         BundleReader::bundle(location, manifest, files)
     }
+
+    fn read_metrics(
+        &self,
+        version: ModelVersion,
+    ) -> Result<serde_json::Value, artifact_store::Error> {
+        let manifest = self.read_manifest(version)?;
+        let bytes = match BundleReader::metrics_file(&manifest) {
+            Some(file) => Some(
+                self.get(self.path(&[MODELS, &version.to_string(), file]))
+                    .map_err(backend("read a bundle file"))?,
+            ),
+            None => None,
+        };
+        BundleReader::metrics(&self.location(version), &manifest, bytes)
+    }
+
+    fn store_dataset(&self, bytes: &[u8]) -> Result<String, artifact_store::Error> {
+        let sha = hex_sha256(bytes);
+        let path = self.path(&[DATASETS, &format!("{sha}.csv")]);
+        let store = self.store.clone();
+        let payload = PutPayload::from(bytes.to_vec());
+        // Content-addressed: a second writer of the same rows writes the same bytes.
+        self.run(async move { store.put(&path, payload).await.map(|_| ()) })
+            .map_err(backend("store a dataset"))?;
+        Ok(sha)
+    }
+
+    fn read_dataset(&self, sha256: &str) -> Result<Option<Vec<u8>>, artifact_store::Error> {
+        if !BundleReader::is_dataset_name(sha256) {
+            return Ok(None);
+        }
+        let name = format!("{sha256}.csv");
+        match self.get(self.path(&[DATASETS, &name])) {
+            Ok(bytes) => {
+                let location = PathBuf::from(format!("{}/{DATASETS}/{name}", self.url));
+                BundleReader::dataset(&location, sha256, bytes).map(Some)
+            }
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(backend("read a dataset")(e)),
+        }
+    }
+
+    fn remove_stale_staging(&self, max_age: Duration) -> Result<usize, artifact_store::Error> {
+        let store = self.store.clone();
+        let staging = self.path(&[STAGING]);
+        let depth = staging.parts().count();
+        self.run(async move {
+            let metas: Vec<object_store::ObjectMeta> =
+                store.list(Some(&staging)).try_collect().await?;
+            let now = chrono::Utc::now();
+            let mut removed = std::collections::BTreeSet::new();
+            for meta in metas {
+                let old = (now - meta.last_modified)
+                    .to_std()
+                    .is_ok_and(|age| age > max_age);
+                if old {
+                    store.delete(&meta.location).await?;
+                    if let Some(id) = meta.location.parts().nth(depth) {
+                        removed.insert(id.as_ref().to_string());
+                    }
+                }
+            }
+            Ok(removed.len())
+        })
+        .map_err(backend("remove stale staged files"))
+    }
+}
+
+fn hex_sha256(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    hex::encode(sha2::Sha256::digest(bytes))
 }

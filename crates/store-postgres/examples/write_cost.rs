@@ -9,7 +9,7 @@
 use std::time::Instant;
 
 use chrono::{Duration, Utc};
-use prod_data::{FeedbackRecord, PredictionRecord, ProductionStore};
+use prod_data::{FeedbackRecord, PredictionRecord, ProductionReader, ProductionStore};
 use sqlx::Row as _;
 use store_postgres::{Database, PgProductionStore};
 

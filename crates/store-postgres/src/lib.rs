@@ -5,10 +5,9 @@
 //! # Brief overview
 //! - [`Database::connect`] opens a pool on `FRAUDLOOP_DATABASE_URL` ([`DATABASE_URL_ENV`]) and
 //!   applies the migrations under `migrations/` (recorded in `_sqlx_migrations`, each once).
-//! - [`PgProductionStore`] implements [`prod_data::ProductionStore`]: predictions go through a
-//!   bounded queue to one writer task that inserts whatever has accumulated in one statement
-//!   (nothing waits on a timer, so a quiet service adds no latency and a busy one writes large
-//!   batches); feedback is one committed `INSERT` before `append_feedback` returns; predictions
+//! - [`PgProductionStore`] implements [`prod_data::ProductionStore`]: predictions are appended
+//!   to a bounded in-memory queue (a request never wakes a thread) that one writer task inserts
+//!   every 50 ms, whatever has accumulated in one statement per 2000 rows; feedback is one committed `INSERT` before `append_feedback` returns; predictions
 //!   are partitioned by day (created on demand, a default partition catching the rest) with an
 //!   index on the id and a BRIN index on time, and the drift monitor's window is one query.
 //! - [`PgAliasStore`] implements [`artifact_store::AliasStore`]: each promotion, rollback or
@@ -24,7 +23,7 @@ use std::collections::HashSet;
 use std::future::Future;
 use std::str::FromStr as _;
 use std::sync::atomic::Ordering;
-use std::sync::{mpsc as std_mpsc, Arc};
+use std::sync::{mpsc as std_mpsc, Arc, Mutex};
 
 use artifact_store::{Aliases, HistoryEvent, HistoryKind, ModelVersion};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -32,7 +31,6 @@ use prod_data::{FeedbackRecord, LogStats, PredictionRecord};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::Row as _;
-use tokio::sync::mpsc;
 
 /// The environment variable with the database's URL (`postgres://user:password@host/db`).
 /// Set: production data and aliases live in PostgreSQL. Unset: files, as on one machine.
@@ -66,16 +64,48 @@ impl Error {
     }
 }
 
+/// The database's own runtime, shut down without waiting when the last handle goes, so
+/// dropping a store inside async code (a service shutting down) does not panic.
+#[derive(Debug)]
+struct OwnedRuntime(Option<tokio::runtime::Runtime>);
+
+impl OwnedRuntime {
+    fn get(&self) -> &tokio::runtime::Runtime {
+        self.0.as_ref().expect("the runtime lives until drop")
+    }
+}
+
+impl Drop for OwnedRuntime {
+    fn drop(&mut self) {
+        if let Some(runtime) = self.0.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+/// Runs `future` on `runtime` and waits for it from any thread (`block_on` would panic on a
+/// thread that is already running async code).
+fn wait_for<T: Send + 'static>(
+    runtime: &tokio::runtime::Runtime,
+    future: impl Future<Output = T> + Send + 'static,
+) -> Option<T> {
+    let (tx, rx) = std_mpsc::sync_channel(1);
+    runtime.spawn(async move {
+        let _ = tx.send(future.await);
+    });
+    rx.recv().ok()
+}
+
 /// A pool on the database and the runtime its queries run on.
 #[derive(Debug, Clone)]
 pub struct Database {
     pool: PgPool,
-    runtime: Arc<tokio::runtime::Runtime>,
+    runtime: Arc<OwnedRuntime>,
 }
 
 impl Database {
-    /// Connects to `url` and applies pending migrations. Call it outside async code (a
-    /// binary's `main` before its runtime starts, or `spawn_blocking`).
+    /// Connects to `url` and applies pending migrations. Blocks the calling thread (from
+    /// async code, prefer `spawn_blocking`).
     pub fn connect(url: &str, max_connections: u32) -> Result<Database, Error> {
         Database::open(url, max_connections, true)
     }
@@ -96,7 +126,7 @@ impl Database {
                 source: Box::new(e),
             })?;
         let url = url.to_string();
-        let pool = runtime.block_on(async move {
+        let connected = wait_for(&runtime, async move {
             let pool = PgPoolOptions::new()
                 .max_connections(max_connections.max(1))
                 .connect(&url)
@@ -109,6 +139,13 @@ impl Database {
                     .map_err(|e| Error::new("apply migrations")(e.into()))?;
             }
             Ok::<_, Error>(pool)
+        });
+        let runtime = OwnedRuntime(Some(runtime));
+        let pool = connected.unwrap_or_else(|| {
+            Err(Error {
+                action: "connect to the database",
+                source: "the database runtime stopped".into(),
+            })
         })?;
         Ok(Database {
             pool,
@@ -129,11 +166,7 @@ impl Database {
         &self,
         future: impl Future<Output = Result<T, sqlx::Error>> + Send + 'static,
     ) -> Result<T, sqlx::Error> {
-        let (tx, rx) = std_mpsc::sync_channel(1);
-        self.runtime.spawn(async move {
-            let _ = tx.send(future.await);
-        });
-        rx.recv().unwrap_or(Err(sqlx::Error::PoolClosed))
+        wait_for(self.runtime.get(), future).unwrap_or(Err(sqlx::Error::PoolClosed))
     }
 
     /// Creates an empty database `name` on this server (letters, digits and `_` only): for
@@ -178,108 +211,156 @@ fn migrator() -> Migrator {
 
 // ---- production data ----
 
-enum Queued {
-    Prediction(NaiveDate, String),
-    Flush(std_mpsc::SyncSender<()>),
+/// Predictions waiting for the writer, and callers of `flush` waiting for it.
+#[derive(Default)]
+struct Pending {
+    rows: Vec<(NaiveDate, String)>,
+    flushes: Vec<std_mpsc::SyncSender<()>>,
+}
+
+struct Queue {
+    pending: Mutex<Pending>,
+    capacity: usize,
+    flush_now: tokio::sync::Notify,
+}
+
+impl Queue {
+    fn pending(&self) -> std::sync::MutexGuard<'_, Pending> {
+        // A panic while holding the lock leaves whole rows behind: keep using them.
+        self.pending
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
 }
 
 /// [`prod_data::ProductionStore`] in PostgreSQL.
-#[derive(Debug)]
 pub struct PgProductionStore {
     db: Database,
-    queue: mpsc::Sender<Queued>,
+    queue: Arc<Queue>,
     stats: Arc<LogStats>,
+    feedback_stats: Arc<LogStats>,
 }
 
-impl std::fmt::Debug for Queued {
+impl std::fmt::Debug for PgProductionStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Queued")
+        f.debug_struct("PgProductionStore")
+            .field("db", &self.db)
+            .finish_non_exhaustive()
     }
 }
+
+/// The writer inserts what has been queued this often: a request only appends to a vector,
+/// it never wakes the writer (a wake per prediction cost more than the prediction's insert).
+const WRITE_EVERY: std::time::Duration = std::time::Duration::from_millis(50);
 
 impl PgProductionStore {
     /// Starts the prediction writer; at most `queue` predictions wait for it.
     pub fn open(db: &Database, queue: usize) -> PgProductionStore {
-        let (tx, rx) = mpsc::channel(queue.max(1));
+        let queue = Arc::new(Queue {
+            pending: Mutex::default(),
+            capacity: queue.max(1),
+            flush_now: tokio::sync::Notify::new(),
+        });
         let stats = Arc::new(LogStats::default());
-        db.runtime
-            .spawn(prediction_writer(db.pool.clone(), rx, stats.clone()));
+        db.runtime.get().spawn(prediction_writer(
+            db.pool.clone(),
+            Arc::downgrade(&queue),
+            stats.clone(),
+        ));
         PgProductionStore {
             db: db.clone(),
-            queue: tx,
+            queue,
             stats,
+            feedback_stats: Arc::new(LogStats::default()),
         }
     }
 }
 
-/// Inserts queued predictions: whatever has accumulated since the last insert, in one
-/// statement, after making sure each day's partition exists.
-async fn prediction_writer(pool: PgPool, mut rx: mpsc::Receiver<Queued>, stats: Arc<LogStats>) {
+impl Drop for PgProductionStore {
+    /// Stores what is still queued; the writer stops once the queue is gone.
+    fn drop(&mut self) {
+        prod_data::ProductionStore::flush(self);
+    }
+}
+
+/// Inserts queued predictions every [`WRITE_EVERY`] (or at once for a flush): whatever has
+/// accumulated, up to [`MAX_BATCH`] rows per statement, after making sure each day's
+/// partition exists. Stops when the store is dropped.
+async fn prediction_writer(
+    pool: PgPool,
+    queue: std::sync::Weak<Queue>,
+    stats: Arc<LogStats>,
+) {
     let mut partitions: HashSet<NaiveDate> = HashSet::new();
-    let mut batch: Vec<(NaiveDate, String)> = Vec::new();
-    let mut waiting: Vec<std_mpsc::SyncSender<()>> = Vec::new();
-    while let Some(first) = rx.recv().await {
-        let mut next = Some(first);
-        while let Some(item) = next.take() {
-            match item {
-                Queued::Prediction(day, json) => batch.push((day, json)),
-                Queued::Flush(done) => waiting.push(done),
-            }
-            if batch.len() < MAX_BATCH {
-                next = rx.try_recv().ok();
-            }
+    loop {
+        let Some(shared) = queue.upgrade() else {
+            return;
+        };
+        tokio::select! {
+            _ = tokio::time::sleep(WRITE_EVERY) => {}
+            _ = shared.flush_now.notified() => {}
         }
-        if !batch.is_empty() {
-            let days: HashSet<NaiveDate> = batch.iter().map(|(d, _)| *d).collect();
-            for day in days.difference(&partitions.clone()) {
-                match ensure_partition(&pool, *day).await {
-                    Ok(()) => {
-                        partitions.insert(*day);
-                    }
-                    Err(e) => {
-                        tracing::warn!(error = %e, %day, "no partition for the day; rows go to the default partition")
-                    }
-                }
-            }
-            let json = format!(
-                "[{}]",
-                batch
-                    .iter()
-                    .map(|(_, j)| j.as_str())
-                    .collect::<Vec<_>>()
-                    .join(",")
-            );
-            let n = batch.len() as u64;
-            let mut attempt = 0;
-            loop {
-                let result = sqlx::query(
-                    "INSERT INTO predictions \
-                     SELECT * FROM jsonb_populate_recordset(NULL::predictions, $1::jsonb)",
-                )
-                .bind(&json)
-                .execute(&pool)
-                .await;
-                match result {
-                    Ok(_) => {
-                        stats.written.fetch_add(n, Ordering::Relaxed);
-                        break;
-                    }
-                    Err(e) if attempt < 3 => {
-                        attempt += 1;
-                        tracing::warn!(error = %e, attempt, "inserting predictions failed; retrying");
-                        tokio::time::sleep(std::time::Duration::from_millis(100 << attempt)).await;
-                    }
-                    Err(e) => {
-                        tracing::error!(error = %e, rows = n, "inserting predictions failed; the batch is lost");
-                        stats.errors.fetch_add(n, Ordering::Relaxed);
-                        break;
-                    }
-                }
-            }
-            batch.clear();
+        let Pending { rows, flushes } = std::mem::take(&mut *shared.pending());
+        drop(shared);
+        for batch in rows.chunks(MAX_BATCH) {
+            insert_batch(&pool, batch, &mut partitions, &stats).await;
         }
-        for done in waiting.drain(..) {
+        for done in flushes {
             let _ = done.send(());
+        }
+    }
+}
+
+async fn insert_batch(
+    pool: &PgPool,
+    batch: &[(NaiveDate, String)],
+    partitions: &mut HashSet<NaiveDate>,
+    stats: &LogStats,
+) {
+    let days: HashSet<NaiveDate> = batch.iter().map(|(d, _)| *d).collect();
+    for day in days.difference(&partitions.clone()) {
+        match ensure_partition(pool, *day).await {
+            Ok(()) => {
+                partitions.insert(*day);
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, %day, "no partition for the day; rows go to the default partition")
+            }
+        }
+    }
+    let json = format!(
+        "[{}]",
+        batch
+            .iter()
+            .map(|(_, j)| j.as_str())
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    let n = batch.len() as u64;
+    let mut attempt = 0;
+    loop {
+        let result = sqlx::query(
+            "INSERT INTO predictions \
+             SELECT * FROM jsonb_populate_recordset(NULL::predictions, $1::jsonb)",
+        )
+        .bind(&json)
+        .execute(pool)
+        .await;
+        match result {
+            Ok(_) => {
+                stats.written.fetch_add(n, Ordering::Relaxed);
+                return;
+            }
+            Err(e) if attempt < 3 => {
+                attempt += 1;
+                tracing::warn!(error = %e, attempt, "inserting predictions failed; retrying");
+                tokio::time::sleep(std::time::Duration::from_millis(100 << attempt)).await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, rows = n, "inserting predictions failed; the batch is lost");
+                stats.errors.fetch_add(n, Ordering::Relaxed);
+                return;
+            }
         }
     }
 }
@@ -322,16 +403,43 @@ fn parse_rows<T: serde::de::DeserializeOwned>(
         .collect()
 }
 
+impl PgProductionStore {
+    fn queue_prediction(&self, day: NaiveDate, json: String) -> bool {
+        let mut pending = self.queue.pending();
+        if pending.rows.len() >= self.queue.capacity {
+            drop(pending);
+            self.stats.dropped.fetch_add(1, Ordering::Relaxed);
+            return false;
+        }
+        pending.rows.push((day, json));
+        true
+    }
+}
+
+/// The one field of a serialised prediction that picks its partition.
+#[derive(serde::Deserialize)]
+struct At {
+    at: DateTime<Utc>,
+}
+
 impl prod_data::ProductionStore for PgProductionStore {
     fn log_prediction(&self, record: &PredictionRecord) -> bool {
         let json = serde_json::to_string(record).expect("prediction records serialise");
-        match self
-            .queue
-            .try_send(Queued::Prediction(record.at.date_naive(), json))
-        {
-            Ok(()) => true,
-            Err(_) => {
-                self.stats.dropped.fetch_add(1, Ordering::Relaxed);
+        self.queue_prediction(record.at.date_naive(), json)
+    }
+
+    fn log_encoded(&self, line: prod_data::EncodedPrediction) -> bool {
+        // The line is the record's JSON already: only its time is read here.
+        let bytes = line.as_bytes();
+        match (
+            serde_json::from_slice::<At>(bytes),
+            std::str::from_utf8(bytes),
+        ) {
+            (Ok(at), Ok(json)) => {
+                self.queue_prediction(at.at.date_naive(), json.trim_end().to_string())
+            }
+            _ => {
+                self.stats.errors.fetch_add(1, Ordering::Relaxed);
                 false
             }
         }
@@ -339,11 +447,9 @@ impl prod_data::ProductionStore for PgProductionStore {
 
     fn flush(&self) {
         let (tx, rx) = std_mpsc::sync_channel(1);
-        let queue = self.queue.clone();
-        // Waits for room in the queue: a flush is never dropped.
-        self.db.runtime.spawn(async move {
-            let _ = queue.send(Queued::Flush(tx)).await;
-        });
+        self.queue.pending().flushes.push(tx);
+        self.queue.flush_now.notify_one();
+        // An error means the writer is gone, and with it anything it could still write.
         let _ = rx.recv();
     }
 
@@ -364,9 +470,21 @@ impl prod_data::ProductionStore for PgProductionStore {
                 .await
             })
             .map(|_| ())
-            .map_err(backend("store feedback"))
+            .map_err(backend("store feedback"))?;
+        self.feedback_stats.written.fetch_add(1, Ordering::Relaxed);
+        Ok(())
     }
 
+    fn prediction_stats(&self) -> Arc<LogStats> {
+        self.stats.clone()
+    }
+
+    fn feedback_stats(&self) -> Arc<LogStats> {
+        self.feedback_stats.clone()
+    }
+}
+
+impl prod_data::ProductionReader for PgProductionStore {
     fn find_prediction(&self, id: &str) -> Result<Option<PredictionRecord>, prod_data::Error> {
         let pool = self.db.pool.clone();
         let id = id.to_string();
@@ -429,10 +547,6 @@ impl prod_data::ProductionStore for PgProductionStore {
             })
             .map_err(backend("read feedback"))?;
         parse_rows(rows)
-    }
-
-    fn prediction_stats(&self) -> Arc<LogStats> {
-        self.stats.clone()
     }
 }
 

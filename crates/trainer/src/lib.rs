@@ -12,7 +12,6 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use anyhow::Context;
-use artifact_store::Registry;
 use clap::{Parser, Subcommand};
 use fraudloop_config::Home;
 use serde_json::json;
@@ -189,13 +188,11 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             });
     }
     let home = Home::resolve(cli.home);
+    // Files under the home, or the database and bucket the environment names.
     let open_registry = || {
-        Registry::open(home.artifacts()).with_context(|| {
-            format!(
-                "opening the model registry in {}",
-                home.artifacts().display()
-            )
-        })
+        fraudloop_stores::Stores::shared(&home)
+            .map(|stores| stores.registry().clone())
+            .context("opening the model registry")
     };
     match cli.command {
         Command::Train {

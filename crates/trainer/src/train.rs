@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use artifact_store::{NewBundle, Registry};
+use artifact_store::{ModelRegistry, NewBundle};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{json, Value};
 use text_model::{
@@ -51,8 +51,10 @@ pub struct TrainReport {
     pub text: String,
 }
 
-/// Trains, writes the bundle and reference set into the registry, and reports.
-pub fn train(registry: &Registry, args: &TrainArgs) -> anyhow::Result<TrainReport> {
+/// Trains, writes the bundle and reference set into the registry (on any backend; a file
+/// `&Registry` works too), and reports.
+pub fn train(registry: impl Into<ModelRegistry>, args: &TrainArgs) -> anyhow::Result<TrainReport> {
+    let registry = registry.into();
     let started = Instant::now();
     let config = &args.config;
     config

@@ -66,12 +66,12 @@ pub async fn export_prod_data(
     _admin: Admin,
     State(state): State<Arc<AppState>>,
 ) -> Result<Response, ApiError> {
-    let log = state.prediction_log.clone();
-    let _ = tokio::task::spawn_blocking(move || log.flush()).await;
-    let data_dir = state.data_dir.clone();
+    let production = state.production.clone();
     let (bytes, stats) = tokio::task::spawn_blocking(move || {
+        production.flush();
         let mut out = Vec::new();
-        prod_data::export_prod_data(&data_dir, &text_model::DESCRIPTOR_COLUMNS, &mut out)
+        production
+            .export(&text_model::DESCRIPTOR_COLUMNS, &mut out)
             .map(|s| (out, s))
     })
     .await

@@ -118,7 +118,7 @@ fn answer_batch(state: &AppState, body: &[u8], is_csv: bool) -> Result<Response,
     let mut results = Vec::with_capacity(outcomes.len());
     for outcome in outcomes {
         if let Some(logged) = outcome.logged {
-            state.prediction_log.log_encoded(logged.line);
+            state.production.log_encoded(logged.line);
             remembered.push((logged.id, logged.summary));
         }
         results.push(outcome.json);

@@ -197,9 +197,9 @@ pub async fn feedback(
         model_version,
         risk_score,
     };
-    let log = state.feedback_log.clone();
+    let production = state.production.clone();
     let to_store = record.clone();
-    tokio::task::spawn_blocking(move || log.append(&to_store))
+    tokio::task::spawn_blocking(move || production.append_feedback(&to_store))
         .await
         .map_err(|e| ApiError::internal("feedback writer failed", e))?
         .map_err(|e| ApiError::internal("storing feedback failed", e))?;

@@ -60,11 +60,10 @@ fn public_training_data(data: &artifact_store::DataFingerprint) -> serde_json::V
 
 /// `GET /metrics`: Prometheus text format.
 pub async fn metrics(State(state): State<Arc<AppState>>) -> Response {
-    fraudloop_http::metrics::text_response(
-        state
-            .metrics
-            .render(&state.prediction_log.stats(), &state.feedback_log.stats()),
-    )
+    fraudloop_http::metrics::text_response(state.metrics.render(
+        &state.production.prediction_stats(),
+        &state.production.feedback_stats(),
+    ))
 }
 
 /// `GET /openapi.json`.

@@ -172,7 +172,7 @@ pub async fn predict(
     let served = state.served().ok_or_else(crate::error::no_model)?;
     let (scored, body) = answer(&state, &served, &request);
     state
-        .prediction_log
+        .production
         .log_encoded(log_line(&state, &served, &request, &scored));
     state
         .recent

@@ -40,12 +40,28 @@ fn legit_lines(text: &str) -> Vec<Row> {
         .collect()
 }
 
+/// Every feedback record in the logs under `data_dir` as a label (see [`feedback_labels`]).
+pub fn read_feedback(data_dir: &Path) -> anyhow::Result<(Vec<FeedbackLabel>, BTreeSet<String>)> {
+    feedback_labels(&prod_data::FileReader::new(data_dir))
+}
+
+/// The stores of the home (files, or the configured database and bucket), opened once.
+pub fn stores(home: &Path) -> anyhow::Result<std::sync::Arc<fraudloop_stores::Stores>> {
+    fraudloop_stores::Stores::shared(&fraudloop_config::Home::new(home))
+        .context("opening the stores")
+}
+
 /// Every feedback record as a label (records with an unknown source or label are skipped),
 /// and every text that has ever been labelled (revoked or not).
-pub fn read_feedback(data_dir: &Path) -> anyhow::Result<(Vec<FeedbackLabel>, BTreeSet<String>)> {
+pub fn feedback_labels(
+    reader: &dyn prod_data::ProductionReader,
+) -> anyhow::Result<(Vec<FeedbackLabel>, BTreeSet<String>)> {
     let mut labels = Vec::new();
     let mut texts = BTreeSet::new();
-    prod_data::read_records::<FeedbackRecord>(&prod_data::feedback_dir(data_dir), |r| {
+    let records: Vec<FeedbackRecord> = reader
+        .feedback_since(None)
+        .context("reading the feedback logs")?;
+    records.into_iter().for_each(|r| {
         texts.insert(r.text.clone());
         let (Some(source), Ok(label)) = (LabelSource::parse(&r.source), r.label.parse::<Label>())
         else {
@@ -59,8 +75,7 @@ pub fn read_feedback(data_dir: &Path) -> anyhow::Result<(Vec<FeedbackLabel>, BTr
             source,
             contact: r.contact,
         });
-    })
-    .context("reading the feedback logs")?;
+    });
     Ok((labels, texts))
 }
 
@@ -70,7 +85,16 @@ pub fn live_labels(
     revoked: &BTreeSet<String>,
     limits: &LabelLimits,
 ) -> anyhow::Result<(Vec<TrainingLabel>, BTreeSet<String>)> {
-    let (feedback, texts) = read_feedback(data_dir)?;
+    live_labels_from(&prod_data::FileReader::new(data_dir), revoked, limits)
+}
+
+/// [`live_labels`] from any production store.
+pub fn live_labels_from(
+    reader: &dyn prod_data::ProductionReader,
+    revoked: &BTreeSet<String>,
+    limits: &LabelLimits,
+) -> anyhow::Result<(Vec<TrainingLabel>, BTreeSet<String>)> {
+    let (feedback, texts) = feedback_labels(reader)?;
     Ok((training_labels(&feedback, revoked, limits), texts))
 }
 

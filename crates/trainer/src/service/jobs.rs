@@ -5,9 +5,8 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use anyhow::Context as _;
-use artifact_store::{ModelVersion, Registry};
+use artifact_store::ModelVersion;
 use chrono::{DateTime, Utc};
-use fraudloop_config::Home;
 use loop_policy::{gate, GateScores, GateSettings, GateVerdict, LabelLimits, TrainingWeights};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -206,15 +205,16 @@ pub fn retrain(
     flip_labels: bool,
     note: &mut dyn FnMut(String),
 ) -> anyhow::Result<RetrainOutcome> {
-    let home = Home::new(ctx.home);
-    let registry = Registry::open(home.artifacts())?;
+    let stores = data::stores(ctx.home)?;
+    let registry = stores.registry();
     let production = registry
         .load_production()
         .context("loading the production model")?;
     let production_version = production.manifest.version;
     note(format!("reading data (production {production_version})"));
     let (base_train, holdout) = data::reference_rows(&production)?;
-    let (labels, labelled_texts) = data::live_labels(&home.data(), ctx.revoked, ctx.labels)?;
+    let (labels, labelled_texts) =
+        data::live_labels_from(&*stores.reader(), ctx.revoked, ctx.labels)?;
 
     // The most recent labels are held out for the gate, never trained on.
     let n = labels.len();
@@ -257,8 +257,13 @@ pub fn retrain(
     if flip_labels {
         train.iter_mut().for_each(|r| r.0 .1 = !r.0 .1);
     }
-    let (train_sha, train_path) = registry.store_dataset(&data::weighted_csv(&train))?;
-    let (holdout_sha, holdout_path) = registry.store_dataset(&data::labelled_csv(&holdout))?;
+    // Local copies to train from when the datasets live in object storage.
+    let scratch = super::store::LoopStore::new(ctx.home)
+        .dir()
+        .join("datasets");
+    let (train_sha, train_path) = registry.store_dataset(&data::weighted_csv(&train), &scratch)?;
+    let (holdout_sha, holdout_path) =
+        registry.store_dataset(&data::labelled_csv(&holdout), &scratch)?;
     note(format!(
         "training on {} rows ({feedback_rows} from feedback{}, {anchor_rows} genuine look-alikes), hold-out {} rows, recent hold-out {} rows",
         train.len(),
@@ -267,7 +272,7 @@ pub fn retrain(
         recent.len()
     ));
     let report = crate::train::train(
-        &registry,
+        registry,
         &crate::train::TrainArgs {
             data: train_path,
             test_data: Some(holdout_path),

@@ -17,13 +17,13 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::Context as _;
-use artifact_store::{ModelVersion, Registry};
+use artifact_store::ModelVersion;
 use axum::extract::{Query, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::Utc;
-use fraudloop_config::{AdminToken, Home};
+use fraudloop_config::AdminToken;
 use fraudloop_http::{
     Admin, AdminAccess, ApiError, ApiJson, ApiPath, ErrorCode, Guard, Limits, RequestMetrics,
     RouteTable, Routes, Server,
@@ -472,7 +472,8 @@ impl LoopService {
         let home = self.settings.home.clone();
         let why = format!("passed the promotion gate ({reason})");
         tokio::task::spawn_blocking(move || {
-            Registry::open(Home::new(&home).artifacts())?.promote(candidate, ACTOR, &why)
+            let stores = data::stores(&home)?;
+            anyhow::Ok(stores.registry().promote(candidate, ACTOR, &why)?)
         })
         .await??;
         match self.check_replicas(candidate).await {
@@ -481,7 +482,7 @@ impl LoopService {
                 let home = self.settings.home.clone();
                 let why = format!("a replica did not load {candidate}: {problem}");
                 let event = tokio::task::spawn_blocking(move || {
-                    Registry::open(Home::new(&home).artifacts())?.rollback(ACTOR, &why)
+                    anyhow::Ok(data::stores(&home)?.registry().rollback(ACTOR, &why)?)
                 })
                 .await??;
                 self.lock()
@@ -532,14 +533,44 @@ impl LoopService {
         Ok(replicas.len())
     }
 
+    /// drift-monitor's latest report: over HTTP when its URL is set (the services share no
+    /// folder beyond one machine), else from the home's `reports/`.
+    async fn latest_report(&self) -> anyhow::Result<Option<Value>> {
+        let base = self
+            .settings
+            .settings
+            .drift_monitor_url
+            .trim_end_matches('/');
+        if base.is_empty() {
+            let home = self.settings.home.clone();
+            return tokio::task::spawn_blocking(move || signals::latest_report(&home)).await?;
+        }
+        let url = format!("{base}/reports/latest");
+        let response = self
+            .client
+            .get(&url)
+            .send()
+            .await
+            .context("reading the latest report")?;
+        if response.status() == reqwest::StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        let response = response
+            .error_for_status()
+            .with_context(|| format!("GET {url}"))?;
+        Ok(Some(
+            response
+                .json()
+                .await
+                .with_context(|| format!("GET {url}"))?,
+        ))
+    }
+
     /// Looks at the latest drift report and, if it is new, decides and acts. Returns the
     /// decision's audit record (None when there was no new report).
     pub async fn evaluate_latest(&self) -> anyhow::Result<Option<Value>> {
         let _one_at_a_time = self.tick_lock.lock().await;
-        let home = self.settings.home.clone();
-        let Some(report) =
-            tokio::task::spawn_blocking(move || signals::latest_report(&home)).await??
-        else {
+        let Some(report) = self.latest_report().await? else {
             return Ok(None);
         };
         let Some(report_id) = signals::report_id(&report) else {
@@ -696,11 +727,11 @@ impl LoopService {
                 let home = self.settings.home.clone();
                 let why = format!("{decision_id} {}: {}", decision.rule, decision.reason);
                 let result = tokio::task::spawn_blocking(move || {
-                    Registry::open(Home::new(&home).artifacts())?.rollback(ACTOR, &why)
+                    anyhow::Ok(data::stores(&home)?.registry().rollback(ACTOR, &why)?)
                 })
                 .await
                 .map_err(anyhow::Error::from)
-                .and_then(|r| r.map_err(anyhow::Error::from));
+                .and_then(|r| r);
                 match result {
                     Ok(event) => {
                         let bad = event
@@ -945,7 +976,7 @@ async fn admin_revoke(
     let id = feedback_id.clone();
     let known = state
         .blocking(move |_| {
-            let (labels, _) = data::read_feedback(&Home::new(&home).data())?;
+            let (labels, _) = data::feedback_labels(&*data::stores(&home)?.reader())?;
             Ok(labels.iter().any(|l| l.id == id))
         })
         .await

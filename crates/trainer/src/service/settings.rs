@@ -27,6 +27,9 @@ pub const REPLICAS_ENV: &str = "PREDICT_API_URLS";
 pub struct LoopSettings {
     /// Seconds between looks for a new drift report.
     pub poll_secs: f64,
+    /// drift-monitor's base URL: the latest report is read from its `/reports/latest` (when
+    /// the services share no folder). Empty: from the home's `reports/`.
+    pub drift_monitor_url: String,
     /// Retrain at least this often (hours; 0: no schedule), when there are labels.
     pub schedule_hours: f64,
     /// Alert webhooks (comma-separated URLs; Slack-compatible JSON).
@@ -56,6 +59,7 @@ impl Default for LoopSettings {
     fn default() -> Self {
         LoopSettings {
             poll_secs: 5.0,
+            drift_monitor_url: String::new(),
             schedule_hours: 0.0,
             alert_webhooks: String::new(),
             alert_dedup_minutes: 60,

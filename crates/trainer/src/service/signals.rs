@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use anyhow::Context as _;
-use artifact_store::{HistoryKind, Registry};
+use artifact_store::HistoryKind;
 use chrono::{DateTime, Utc};
 use fraudloop_config::Home;
 use loop_policy::{LabelLimits, PolicyConfig, Regression, Signals};
@@ -56,14 +56,14 @@ pub struct SignalContext<'a> {
 /// The signals of `report`. Blocking: reads the feedback logs and, after a promotion with
 /// enough labelled rows since, scores the production and previous models on them.
 pub fn signals(report: &Value, ctx: &SignalContext<'_>) -> anyhow::Result<Signals> {
-    let home = Home::new(ctx.home);
-    let registry = Registry::open(home.artifacts())?;
+    let stores = data::stores(ctx.home)?;
+    let registry = stores.registry();
     let aliases = registry.aliases()?;
     let production = aliases
         .production
         .context("the registry has no production model")?;
     let trained_at = registry.read_manifest(production)?.created_at;
-    let (labels, _) = data::live_labels(&home.data(), ctx.revoked, ctx.labels)?;
+    let (labels, _) = data::live_labels_from(&*stores.reader(), ctx.revoked, ctx.labels)?;
     let labels_since_production = labels.iter().filter(|l| l.at > trained_at).count();
     let labels_since_last_retrain = ctx
         .last_retrain_at

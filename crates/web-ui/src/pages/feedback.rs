@@ -31,13 +31,14 @@ pub struct FeedbackSummary {
 /// Reads every feedback record of the home.
 pub fn summarise(home: &fraudloop_config::Home, keep: usize) -> FeedbackSummary {
     let mut summary = FeedbackSummary::default();
-    let mut all = Vec::new();
-    let dir = prod_data::feedback_dir(&home.data());
-    let _ = prod_data::read_records::<FeedbackRecord>(&dir, |r| {
+    let mut all: Vec<FeedbackRecord> = fraudloop_stores::Stores::shared(home)
+        .ok()
+        .and_then(|stores| stores.reader().feedback_since(None).ok())
+        .unwrap_or_default();
+    for r in &all {
         *summary.by_label.entry(r.label.clone()).or_default() += 1;
         *summary.by_source.entry(r.source.clone()).or_default() += 1;
-        all.push(r);
-    });
+    }
     all.sort_by_key(|r| std::cmp::Reverse(r.at));
     all.truncate(keep);
     summary.recent = all;

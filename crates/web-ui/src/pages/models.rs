@@ -6,7 +6,7 @@
 //! back change its aliases through `artifact-store`, under its lock, exactly as the trainer's
 //! command line does, then ask predict-api to reload at once (it would within seconds anyway).
 
-use artifact_store::{ModelVersion, Registry};
+use artifact_store::ModelVersion;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use fraudloop_html::format::{time, Text};
@@ -39,7 +39,8 @@ struct RegistryView {
 }
 
 fn read_registry(home: &fraudloop_config::Home) -> Result<RegistryView, String> {
-    let registry = Registry::open(home.artifacts()).map_err(|e| e.to_string())?;
+    let stores = fraudloop_stores::Stores::shared(home).map_err(|e| e.to_string())?;
+    let registry = stores.registry();
     let list = registry.list().map_err(|e| e.to_string())?;
     let mut versions: Vec<VersionRow> = list
         .into_iter()
@@ -293,7 +294,8 @@ async fn change_aliases(state: AppState, ctx: Ctx, form: ModelForm, promote: boo
     let home = state.home.clone();
     let version = form.version.clone();
     let outcome = tokio::task::spawn_blocking(move || {
-        let registry = Registry::open(home.artifacts()).map_err(|e| e.to_string())?;
+        let stores = fraudloop_stores::Stores::shared(&home).map_err(|e| e.to_string())?;
+        let registry = stores.registry();
         let event = if promote {
             let version: ModelVersion = registry.resolve(&version).map_err(|e| e.to_string())?;
             registry.promote(version, "web-ui operator", &why)

@@ -137,8 +137,10 @@ fn per_hour(home: &fraudloop_config::Home, now: DateTime<Utc>) -> Vec<(usize, us
         .and_then(|t| t.with_nanosecond(0))
         .unwrap_or(now);
     let mut slots: BTreeMap<i64, (usize, usize)> = (0..24).map(|h| (h, (0, 0))).collect();
-    let dir = prod_data::predictions_dir(&home.data());
-    let _ = prod_data::read_records::<prod_data::PredictionRecord>(&dir, |r| {
+    let Ok(stores) = fraudloop_stores::Stores::shared(home) else {
+        return slots.into_values().collect();
+    };
+    let mut count = |r: prod_data::PredictionRecord| {
         let hour = (r.at - start).num_hours();
         if r.at >= start && hour < 24 {
             let slot = slots.entry(hour).or_default();
@@ -148,7 +150,18 @@ fn per_hour(home: &fraudloop_config::Home, now: DateTime<Utc>) -> Vec<(usize, us
                 slot.1 += 1;
             }
         }
-    });
+    };
+    // Files are streamed; a database answers for the last day in one query.
+    match stores.data_dir() {
+        Some(dir) => {
+            let _ = prod_data::read_records(&prod_data::predictions_dir(dir), count);
+        }
+        None => {
+            if let Ok(records) = stores.reader().prediction_window(Some(start), usize::MAX) {
+                records.into_iter().for_each(&mut count);
+            }
+        }
+    }
     slots.into_values().collect()
 }
 

@@ -1,0 +1,205 @@
+#!/usr/bin/env python3
+"""Drives tests/scaled/run.sh's services (PostgreSQL + S3, two predict-api replicas, drift-monitor,
+trainer serve, no shared folder) through the loop and a kill -9, checking every step. Exits
+non-zero with the reason on the first failed check. Standard library only."""
+import argparse, csv, glob, os, signal, subprocess, sys, threading, time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "loop"))
+from e2e import call, get, wait  # noqa: E402  (the loop e2e's HTTP helpers)
+
+
+def check(ok, what):
+    if not ok:
+        sys.exit(f"scaled: {what}")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    for a in ("--bin", "--work", "--replicas", "--pids", "--monitor", "--trainer", "--psql"):
+        ap.add_argument(a, required=True)
+    a = ap.parse_args()
+    replicas, trainer = a.replicas.split(","), a.trainer
+    began = time.monotonic()
+    waited = {"labels": 0, "404s": 0}
+
+    def sql(query):
+        out = subprocess.run(a.psql.split() + ["-c", query], check=True, capture_output=True,
+                             text=True).stdout
+        return out.strip()
+
+    def demo(rows, seed, drifted):
+        out = f"{a.work}/demo-{seed}.csv"
+        cmd = [f"{a.bin}/trainer", "--home", f"{a.work}/init", "demo-data", "--out", out,
+               "--rows", str(rows), "--seed", str(seed), "--label-noise", "0"]
+        subprocess.run(cmd + (["--drifted"] if drifted else []), check=True,
+                       stdout=subprocess.DEVNULL)
+        with open(out, newline="", encoding="utf-8") as f:
+            return [(r["text"], r["label"] == "fraud") for r in csv.DictReader(f)]
+
+    def served():
+        return [get(f"{r}/model")["model_version"] for r in replicas]
+
+    def label(replica, pid, fraud):
+        """Feedback on `pid` through `replica`; a prediction made on the other replica is found
+        in the database once its batched insert has landed (retried on 404 for a second)."""
+        waited["labels"] += 1
+        for _ in range(20):
+            status, body = call(f"{replica}/feedback", {
+                "prediction_id": pid, "label": "fraud" if fraud else "legit",
+                "source": "operator"})
+            if status != 404:
+                break
+            waited["404s"] += 1
+            time.sleep(0.05)
+        check(status in (200, 201), f"/feedback: {status} {body}")
+        return body
+
+    def traffic(messages, labels=0, replica=0):
+        """Scores `messages` in batches on one replica; the first `labels` are labelled
+        through the *other* replica; returns F1."""
+        tp = fp = fn = 0
+        other = replicas[1 - replica]
+        for i in range(0, len(messages), 100):
+            chunk = messages[i:i + 100]
+            status, r = call(f"{replicas[replica]}/predict/batch",
+                             {"items": [{"text": t} for t, _ in chunk]})
+            check(status == 200, f"/predict/batch: {status} {r}")
+            for j, ((_, fraud), p) in enumerate(zip(chunk, r["results"])):
+                pred = p["label"] == "fraud"
+                tp += pred and fraud
+                fp += pred and not fraud
+                fn += (not pred) and fraud
+                if i + j < labels:
+                    label(other, p["prediction_id"], fraud)
+        return 2 * tp / max(1, 2 * tp + fp + fn)
+
+    def decisions():
+        return get(f"{trainer}/decisions")["decisions"]
+
+    for r in replicas:
+        wait(f"{r}/ready", lambda r=r: call(f"{r}/ready")[0] == 200)
+    wait("trainer /ready", lambda: call(f"{trainer}/ready")[0] == 200)
+    v1 = served()
+    check(v1 == ["v0001", "v0001"], f"replicas serve {v1}")
+    check(sql("SELECT production FROM registry_aliases") == "v0001",
+          "production is not v0001 in PostgreSQL")
+    print(f"0. both replicas serve {v1[0]} from the bucket; production alias in PostgreSQL")
+
+    # A client on both replicas for the whole loop: no request may fail.
+    counts = {"ok": 0, "failed": 0}
+    stop = threading.Event()
+    background = demo(2000, 98, False)
+
+    def client():
+        n = 0
+        while not stop.is_set():
+            try:
+                status, _ = call(f"{replicas[n % 2]}/predict",
+                                 {"text": background[n % len(background)][0]}, timeout=10)
+                counts["ok" if status == 200 else "failed"] += 1
+            except Exception:
+                counts["failed"] += 1
+            n += 1
+            time.sleep(0.02)
+    t = threading.Thread(target=client, daemon=True)
+    t.start()
+
+    # 1. Clean traffic on replica 0 → a report from the database's window → ok.
+    clean_f1 = traffic(demo(250, 2, False), replica=0)
+    d = wait("a decision on clean traffic",
+             lambda: next((d for d in decisions() if d["signals"]["enough_data"]), None))
+    check(d["action"] == "ok", f"clean traffic: {d['action']} ({d['rule']}: {d['reason']})")
+    print(f"1. clean traffic: report from PostgreSQL's window, decision {d['action']} "
+          f"({d['rule']}: {d['reason']})")
+
+    # 2. Drifted traffic on replica 0, 200 operator labels through replica 1 → retrain.
+    seen = len(decisions())
+    started = time.monotonic()
+    drifted_before = traffic(demo(400, 3, True), labels=200, replica=0)
+    stored = int(sql("SELECT count(*) FROM feedback"))
+    check(stored == 200, f"{stored} labels in PostgreSQL, want 200")
+
+    def retrain():
+        all_ = decisions()
+        new = all_[:max(0, len(all_) - seen)]
+        return next((d for d in new if d["action"] == "retrain"), None)
+    d = wait("a retrain decision", retrain)
+    job_id = d["outcome"].split()[1].rstrip(";")
+
+    def finished():
+        job = get(f"{trainer}/jobs/{job_id}")
+        return job if job["state"] not in ("queued", "running") else None
+    job = wait(f"job {job_id}", finished, timeout=300)
+    check(job["state"] == "succeeded" and job["promoted"],
+          f"retrain job {job_id}: {job['state']}: {job.get('gate', {}).get('reasons')} "
+          f"{job.get('error')}")
+    v2 = job["candidate"]
+    wait(f"{v2} on both replicas", lambda: served() == [v2, v2], timeout=30)
+    latency = time.monotonic() - started
+    drifted_after = traffic(demo(300, 4, True), replica=1)
+    check(drifted_after > drifted_before,
+          f"F1 on drifted traffic {drifted_before:.3f} -> {drifted_after:.3f}")
+    check(sql("SELECT production || ',' || previous FROM registry_aliases") == f"{v2},v0001",
+          "the aliases in PostgreSQL are not the promotion's")
+    history = sql("SELECT kind || ':' || version || ':' || actor FROM registry_history ORDER BY seq")
+    check(history.splitlines()[-1].startswith(f"promote:{v2}:"), f"history: {history}")
+    print(f"2. drifted traffic + 200 labels (given through the other replica): {d['action']} "
+          f"({d['rule']}); {job_id} {job['state']}, gate {job['gate']['reasons']}; {v2} on both "
+          f"replicas {latency:.1f} s after the first drifted request; F1 clean {clean_f1:.3f}, "
+          f"drifted {drifted_before:.3f} -> {drifted_after:.3f}; {waited['404s']} of "
+          f"{waited['labels']} labels waited for the other replica's insert")
+
+    stop.set()
+    t.join()
+    check(counts["failed"] == 0, f"{counts['failed']} failed /predict of {counts['ok'] + counts['failed']}")
+    print(f"   /predict during the loop: {counts['ok']} ok, {counts['failed']} failed")
+
+    # Nothing went through files: no home holds a bundle or a log; the bucket holds both
+    # versions and the training datasets, the database the predictions.
+    files = [p for p in glob.glob(f"{a.work}/*/artifacts/**", recursive=True) if os.path.isfile(p)]
+    files += [p for p in glob.glob(f"{a.work}/*/data/**", recursive=True) if os.path.isfile(p)]
+    check(not files, f"files written to a home: {files[:5]}")
+    listing = subprocess.run([f"{a.bin}/trainer", "--home", f"{a.work}/init", "list", "--json"],
+                             check=True, capture_output=True, text=True).stdout
+    check(f'"{v2}"' in listing and '"v0001"' in listing, f"trainer list: {listing[:300]}")
+    predictions = int(sql("SELECT count(*) FROM predictions"))
+    per_replica = sql("SELECT instance || '=' || count(*) FROM predictions GROUP BY instance "
+                      "ORDER BY instance").replace("\n", ", ")
+    check(predictions >= 1150, f"{predictions} predictions in PostgreSQL")
+    print(f"   stores: no bundle or log file in any home; {predictions} predictions in "
+          f"PostgreSQL ({per_replica}); trainer list reads v0001..{v2} from the bucket")
+
+    # 3. Durability: labels through replica 1, kill -9 right after a 201; every acknowledged
+    # label must be in PostgreSQL.
+    victim = replicas[1]
+    pid = int(open(a.pids.split(",")[1]).read())
+    texts = demo(60, 6, True)
+    status, r = call(f"{replicas[0]}/predict/batch", {"items": [{"text": t} for t, _ in texts]})
+    check(status == 200, f"/predict/batch: {status}")
+    acknowledged = []
+    for (_, fraud), p in zip(texts, r["results"]):
+        body = label(victim, p["prediction_id"], fraud)
+        acknowledged.append(body["feedback_id"])
+    # One more, and the kill the moment its 201 arrives.
+    status, body = call(f"{victim}/feedback", {"text": "final label before the crash " + str(time.time()),
+                                              "label": "fraud", "source": "operator"})
+    os.kill(pid, signal.SIGKILL)
+    check(status == 201, f"last /feedback: {status} {body}")
+    acknowledged.append(body["feedback_id"])
+    ids = ",".join(f"'{i}'" for i in acknowledged)
+    found = int(sql(f"SELECT count(*) FROM feedback WHERE feedback_id IN ({ids})"))
+    check(found == len(acknowledged),
+          f"{len(acknowledged) - found} of {len(acknowledged)} acknowledged labels lost")
+    # The surviving replica still serves, and reads the killed one's labels.
+    check(call(f"{replicas[0]}/ready")[0] == 200, "the surviving replica is not ready")
+    print(f"3. kill -9 of replica 2 right after a 201: {found}/{len(acknowledged)} acknowledged "
+          f"labels in PostgreSQL; replica 1 still serves {served_one(replicas[0])}")
+    print(f"   the whole run took {time.monotonic() - began:.1f} s")
+
+
+def served_one(replica):
+    return get(f"{replica}/model")["model_version"]
+
+
+if __name__ == "__main__":
+    main()
