@@ -11,13 +11,13 @@
 # Prints PASS or FAIL; exits non-zero on failure. About a minute after the build.
 #
 # Usage: tests/scaled/run.sh [BIN_DIR]   (default: $CARGO_TARGET_DIR or target, /debug)
-# Needs: trainer, predict-api and drift-monitor in BIN_DIR; python3 (servers.sh installs
+# Needs: trainer, predict-api, drift-monitor and feedback-agent in BIN_DIR; python3 (servers.sh installs
 # PostgreSQL and moto when missing).
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
 bin="$(cd "${1:-${CARGO_TARGET_DIR:-$repo/target}/debug}" && pwd)"
 cd "$repo"
-for b in trainer predict-api drift-monitor; do
+for b in trainer predict-api drift-monitor feedback-agent; do
   [ -x "$bin/$b" ] || { echo "scaled: $bin/$b is missing (cargo build -p $b)" >&2; exit 1; }
 done
 . tests/stores/servers.sh
@@ -50,7 +50,7 @@ unset FRAUDLOOP_HOME
 "$bin/trainer" --home "$work/init" demo-data --out "$work/train.csv" --rows 1200 --seed 1 >/dev/null
 "$bin/trainer" --home "$work/init" train --data "$work/train.csv" --json >"$work/train.json"
 
-api1=$(free_port) api2=$(free_port) monitor=$(free_port) trainer=$(free_port)
+api1=$(free_port) api2=$(free_port) monitor=$(free_port) trainer=$(free_port) agent=$(free_port)
 for port in $api1 $api2; do
   FRAUDLOOP_HOME="$work/api$port" PREDICT_API_ADDR=127.0.0.1:$port \
     PREDICT_API_RELOAD_POLL_MS=100 PREDICT_API_INSTANCE=r$port \
@@ -72,8 +72,16 @@ FRAUDLOOP_HOME="$work/trainer" TRAINER_ADDR=127.0.0.1:$trainer TRAINER_ADMIN_TOK
   "$bin/trainer" serve >"$work/trainer.log" 2>&1 &
 pids+=($!)
 
+# The agent in auto mode reads new predictions from the database, whichever replica made them.
+FRAUDLOOP_HOME="$work/agent" FEEDBACK_AGENT_ADDR=127.0.0.1:$agent PREDICT_API_URL=http://127.0.0.1:$api2 \
+  FEEDBACK_AGENT_KNOWLEDGE_BASE="$repo/knowledge_base" FEEDBACK_AGENT_ADMIN_TOKEN=scaled-agent-token \
+  FEEDBACK_AGENT_AUTO_THRESHOLD=0.5 FEEDBACK_AGENT_AUTO_INTERVAL_MS=200 \
+  "$bin/feedback-agent" >"$work/agent.log" 2>&1 &
+pids+=($!)
+
 python3 tests/scaled/scaled.py --bin "$bin" --work "$work" \
   --replicas "http://127.0.0.1:$api1,http://127.0.0.1:$api2" \
   --pids "$work/api$api1.pid,$work/api$api2.pid" \
   --monitor "http://127.0.0.1:$monitor" --trainer "http://127.0.0.1:$trainer" \
+  --agent "http://127.0.0.1:$agent" --agent-token scaled-agent-token \
   --psql "psql -h 127.0.0.1 -p $STORES_PG_PORT -U fraudloop -d fraudloop_scaled -At"

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Drives tests/scaled/run.sh's services (PostgreSQL + S3, two predict-api replicas, drift-monitor,
-trainer serve, no shared folder) through the loop and a kill -9, checking every step. Exits
+trainer serve, feedback-agent, no shared folder) through the loop and a kill -9, checking every step. Exits
 non-zero with the reason on the first failed check. Standard library only."""
 import argparse, csv, glob, os, signal, subprocess, sys, threading, time
 
@@ -15,7 +15,8 @@ def check(ok, what):
 
 def main():
     ap = argparse.ArgumentParser()
-    for a in ("--bin", "--work", "--replicas", "--pids", "--monitor", "--trainer", "--psql"):
+    for a in ("--bin", "--work", "--replicas", "--pids", "--monitor", "--trainer", "--agent",
+              "--agent-token", "--psql"):
         ap.add_argument(a, required=True)
     a = ap.parse_args()
     replicas, trainer = a.replicas.split(","), a.trainer
@@ -79,6 +80,7 @@ def main():
     for r in replicas:
         wait(f"{r}/ready", lambda r=r: call(f"{r}/ready")[0] == 200)
     wait("trainer /ready", lambda: call(f"{trainer}/ready")[0] == 200)
+    wait("feedback-agent /ready", lambda: call(f"{a.agent}/ready")[0] == 200)
     v1 = served()
     check(v1 == ["v0001", "v0001"], f"replicas serve {v1}")
     check(sql("SELECT production FROM registry_aliases") == "v0001",
@@ -111,6 +113,26 @@ def main():
     check(d["action"] == "ok", f"clean traffic: {d['action']} ({d['rule']}: {d['reason']})")
     print(f"1. clean traffic: report from PostgreSQL's window, decision {d['action']} "
           f"({d['rule']}: {d['reason']})")
+
+    # The feedback agent (auto mode) finds a high-risk prediction with a contact in the
+    # database, made on replica 0 while it asks replica 1 about it, and writes one notice.
+    scams = [t for t, fraud in demo(40, 7, False) if fraud]
+    status, r = call(f"{replicas[0]}/predict/batch", {"items": [{"text": t} for t in scams]})
+    check(status == 200, f"/predict/batch: {status} {r}")
+    riskiest = max(zip(scams, r["results"]), key=lambda x: x[1]["risk_score"])
+    check(riskiest[1]["risk_score"] >= 0.5, f"no demo scam scores 0.5: {riskiest}")
+    status, p = call(f"{replicas[0]}/predict", {
+        "text": riskiest[0], "meta": {"contact": {"email": "scaled@mail.example"}}})
+    check(status == 200, f"/predict with a contact: {status} {p}")
+
+    def notices():
+        status, outbox = call(f"{a.agent}/outbox", token=a.agent_token)
+        check(status == 200, f"agent /outbox: {status} {outbox}")
+        return [e for e in outbox["entries"] if e.get("to") == "scaled@mail.example"] or None
+    sent = wait("the agent's notice", notices, timeout=20)
+    check(len(sent) == 1, f"{len(sent)} notices: {sent}")
+    print(f"   feedback-agent (auto mode) read the prediction from PostgreSQL and wrote one "
+          f"notice (risk {p['risk_score']:.2f})")
 
     # 2. Drifted traffic on replica 0, 200 operator labels through replica 1 → retrain.
     seen = len(decisions())

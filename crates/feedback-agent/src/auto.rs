@@ -1,38 +1,113 @@
 //! Auto mode: new predictions at or above a risk threshold whose `meta.contact` names an
 //! e-mail address get a notice without being asked, once per contact and message, within the
-//! contact's hourly limit. The prediction logs are tailed from where the agent started.
+//! contact's hourly limit. Only predictions made after the agent started count: the replicas'
+//! log files are tailed from where they end, the database is read by time from the start.
 
 use std::collections::{HashMap, HashSet};
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
+use prod_data::{PredictionRecord, ProductionReader};
 use sha2::{Digest, Sha256};
 
 use crate::deliver::Channel;
 use crate::state::AppState;
 use crate::store::Contact;
 
+/// How far behind the newest prediction read each database pass looks again: a replica stores
+/// a prediction a little after its time (its writer inserts every 50 ms and retries for about
+/// 1.5 s), so a row can appear behind one already read. Replicas' clocks must agree this well.
+const LATE: chrono::Duration = chrono::Duration::seconds(10);
+
+/// At most this many predictions per database pass (the newest when more arrived).
+const READ_LIMIT: usize = 20_000;
+
+/// Where auto mode finds new predictions.
+#[derive(Clone)]
+pub enum PredictionSource {
+    /// The replicas' log files in this folder (one machine), tailed.
+    Logs(PathBuf),
+    /// Production data in a database, read by time.
+    Reader(Arc<dyn ProductionReader>),
+}
+
+impl PredictionSource {
+    /// What the environment configures for `home`: the log files by default, the database
+    /// when `FRAUDLOOP_DATABASE_URL` is set. Blocking (connects to the database).
+    pub fn open(home: &fraudloop_config::Home) -> Result<PredictionSource, fraudloop_stores::Error> {
+        if fraudloop_stores::StoreConfig::from_env().database_url.is_none() {
+            return Ok(PredictionSource::Logs(prod_data::predictions_dir(&home.data())));
+        }
+        Ok(PredictionSource::Reader(
+            fraudloop_stores::Stores::shared(home)?.reader(),
+        ))
+    }
+
+    /// The new predictions that qualify since the last pass (the first pass only notes
+    /// where production data ends).
+    fn read(
+        &self,
+        state: &mut AutoState,
+        threshold: f64,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Candidate>, prod_data::Error> {
+        let records = match self {
+            PredictionSource::Logs(dir) => new_log_records(state, dir),
+            PredictionSource::Reader(reader) => new_stored_records(state, reader.as_ref(), now)?,
+        };
+        Ok(records
+            .into_iter()
+            .filter_map(|record| Candidate::from_record(record, threshold))
+            .collect())
+    }
+}
+
 /// What auto mode remembers between passes.
 #[derive(Debug, Default)]
 pub struct AutoState {
     /// Bytes of each log already read (complete lines only).
     offsets: HashMap<PathBuf, u64>,
+    /// The newest prediction time read from the database.
+    cursor: Option<DateTime<Utc>>,
+    /// Ids read from the database within [`LATE`] of the cursor (read again by the next pass).
+    seen: HashMap<String, DateTime<Utc>>,
     /// (contact, message hash) already notified.
     notified: HashSet<(String, String)>,
     started: bool,
 }
 
-/// A candidate from the logs.
+/// A prediction that qualifies for a notice.
 struct Candidate {
     prediction_id: String,
     text: String,
     contact: Contact,
 }
 
+impl Candidate {
+    /// At or above the threshold, with a contact that has an e-mail address.
+    fn from_record(record: PredictionRecord, threshold: f64) -> Option<Candidate> {
+        if record.risk_score < threshold {
+            return None;
+        }
+        let contact = record
+            .meta
+            .as_ref()
+            .and_then(|m| m.get("contact"))
+            .and_then(|c| serde_json::from_value::<Contact>(c.clone()).ok())
+            .filter(|c| c.email.is_some())?;
+        Some(Candidate {
+            prediction_id: record.prediction_id,
+            text: record.text,
+            contact,
+        })
+    }
+}
+
 /// Reads the complete lines appended to the logs in `dir` since the last pass (the first
 /// pass only notes where the logs end).
-fn new_records(state: &mut AutoState, dir: &Path, threshold: f64) -> Vec<Candidate> {
+fn new_log_records(state: &mut AutoState, dir: &Path) -> Vec<PredictionRecord> {
     let mut out = Vec::new();
     let Ok(entries) = std::fs::read_dir(dir) else {
         state.started = true;
@@ -61,52 +136,77 @@ fn new_records(state: &mut AutoState, dir: &Path, threshold: f64) -> Vec<Candida
         // Only complete lines; a line being written waits for the next pass.
         let complete = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
         *offset += complete as u64;
-        for line in bytes[..complete].split(|&b| b == b'\n') {
-            let Ok(record) = serde_json::from_slice::<prod_data::PredictionRecord>(line) else {
-                continue;
-            };
-            if record.risk_score < threshold {
-                continue;
-            }
-            let Some(contact) = record
-                .meta
-                .as_ref()
-                .and_then(|m| m.get("contact"))
-                .and_then(|c| serde_json::from_value::<Contact>(c.clone()).ok())
-                .filter(|c| c.email.is_some())
-            else {
-                continue;
-            };
-            out.push(Candidate {
-                prediction_id: record.prediction_id,
-                text: record.text,
-                contact,
-            });
-        }
+        out.extend(
+            bytes[..complete]
+                .split(|&b| b == b'\n')
+                .filter_map(|line| serde_json::from_slice::<PredictionRecord>(line).ok()),
+        );
     }
     state.started = true;
     out
 }
 
+/// The predictions stored since the last pass, each once, late ones included (the first pass
+/// only notes what is there).
+fn new_stored_records(
+    state: &mut AutoState,
+    reader: &dyn ProductionReader,
+    now: DateTime<Utc>,
+) -> Result<Vec<PredictionRecord>, prod_data::Error> {
+    let cursor = state.cursor.unwrap_or(now);
+    let records = reader.prediction_window(Some(cursor - LATE), READ_LIMIT)?;
+    if records.len() == READ_LIMIT {
+        tracing::warn!(
+            limit = READ_LIMIT,
+            "auto mode: more predictions than one pass reads; the oldest were skipped"
+        );
+    }
+    let newest = records.iter().map(|r| r.at).fold(cursor, DateTime::max);
+    let fresh: Vec<PredictionRecord> = records
+        .into_iter()
+        .filter(|r| state.seen.insert(r.prediction_id.clone(), r.at).is_none())
+        .collect();
+    state.seen.retain(|_, at| *at >= newest - LATE);
+    state.cursor = Some(newest);
+    if !state.started {
+        state.started = true;
+        return Ok(Vec::new());
+    }
+    Ok(fresh)
+}
+
 /// One pass: notifies the new high-risk predictions with a contact.
-pub async fn tick(state: &AppState, auto: &tokio::sync::Mutex<AutoState>, threshold: f64) {
+pub async fn tick(
+    state: &AppState,
+    auto: &tokio::sync::Mutex<AutoState>,
+    source: &PredictionSource,
+    threshold: f64,
+) {
     let mut auto = auto.lock().await;
-    let dir = prod_data::predictions_dir(&fraudloop_config::Home::new(&state.settings.home).data());
-    // File reads off the async workers; the state goes along and comes back.
+    // Reads off the async workers; the state goes along and comes back.
     let mut taken = std::mem::take(&mut *auto);
-    let (taken, candidates) = match tokio::task::spawn_blocking(move || {
-        let candidates = new_records(&mut taken, &dir, threshold);
+    let source = source.clone();
+    let read = tokio::task::spawn_blocking(move || {
+        let candidates = source.read(&mut taken, threshold, Utc::now());
         (taken, candidates)
     })
-    .await
-    {
-        Ok(done) => done,
+    .await;
+    let candidates = match read {
+        Ok((taken, candidates)) => {
+            *auto = taken;
+            match candidates {
+                Ok(candidates) => candidates,
+                Err(e) => {
+                    tracing::warn!(error = %e, "auto mode: reading new predictions failed");
+                    return;
+                }
+            }
+        }
         Err(e) => {
-            tracing::warn!(error = %e, "auto mode: reading the prediction logs failed");
+            tracing::warn!(error = %e, "auto mode: reading new predictions failed");
             return;
         }
     };
-    *auto = taken;
     for candidate in candidates {
         let email = candidate
             .contact
@@ -152,5 +252,95 @@ pub async fn tick(state: &AppState, auto: &tokio::sync::Mutex<AutoState>, thresh
             }
             Err(e) => tracing::warn!(error = %e, "auto mode: writing a notice failed"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use prod_data::{FileReader, FileStore, ProductionStore as _};
+
+    fn record(id: &str, at: DateTime<Utc>, risk: f64, email: Option<&str>) -> PredictionRecord {
+        PredictionRecord {
+            schema: prod_data::SCHEMA_VERSION,
+            prediction_id: id.to_string(),
+            at,
+            instance: "replica-a".into(),
+            model_version: "v0001".into(),
+            text: format!("message {id}"),
+            client_id: None,
+            channel: None,
+            meta: email.map(|e| serde_json::json!({"contact": {"email": e}})),
+            risk_score: risk,
+            predicted_label: if risk >= 0.5 { "fraud" } else { "legit" }.into(),
+            threshold: 0.5,
+            risk_level: "high".into(),
+            descriptors: Default::default(),
+            latency_us: 10,
+        }
+    }
+
+    fn ids(candidates: &[Candidate]) -> Vec<&str> {
+        let mut ids: Vec<&str> = candidates
+            .iter()
+            .map(|c| c.prediction_id.as_str())
+            .collect();
+        ids.sort();
+        ids
+    }
+
+    /// The database path, through the reader interface every backend implements (the file
+    /// reader here; PostgreSQL's passes the same suite in `store-conformance`).
+    #[test]
+    fn stored_predictions_are_read_once_each_late_ones_included_and_none_from_before_the_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let writer = FileStore::open(dir.path(), "replica-a", 100).unwrap();
+        let source = PredictionSource::Reader(Arc::new(FileReader::new(dir.path())));
+        let start = Utc::now();
+        let second = chrono::Duration::seconds(1);
+        let mail = Some("someone@mail.example");
+        writer.log_prediction(&record("before-start", start - second, 0.9, mail));
+        writer.flush();
+
+        let mut state = AutoState::default();
+        let first = source.read(&mut state, 0.5, start).unwrap();
+        assert!(first.is_empty(), "the first pass notes what is there");
+
+        for r in [
+            record("high", start + second, 0.9, mail),
+            record("low", start + second, 0.2, mail),
+            record("no-contact", start + second, 0.9, None),
+            // Stored after the pass above but made before it: still new.
+            record("late", start - second * 2, 0.8, mail),
+        ] {
+            writer.log_prediction(&r);
+        }
+        writer.flush();
+        let second_pass = source.read(&mut state, 0.5, start + second * 2).unwrap();
+        assert_eq!(ids(&second_pass), ["high", "late"]);
+
+        writer.log_prediction(&record("next", start + second * 3, 0.7, mail));
+        writer.flush();
+        let third = source.read(&mut state, 0.5, start + second * 4).unwrap();
+        assert_eq!(ids(&third), ["next"], "each prediction once");
+        assert!(source.read(&mut state, 0.5, start + second * 5).unwrap().is_empty());
+    }
+
+    #[test]
+    fn log_files_are_tailed_from_where_they_ended_at_the_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let writer = FileStore::open(dir.path(), "replica-a", 100).unwrap();
+        let source = PredictionSource::Logs(prod_data::predictions_dir(dir.path()));
+        let now = Utc::now();
+        let mail = Some("someone@mail.example");
+        writer.log_prediction(&record("before-start", now, 0.9, mail));
+        writer.flush();
+        let mut state = AutoState::default();
+        assert!(source.read(&mut state, 0.5, now).unwrap().is_empty());
+        writer.log_prediction(&record("high", now, 0.9, mail));
+        writer.log_prediction(&record("low", now, 0.1, mail));
+        writer.flush();
+        assert_eq!(ids(&source.read(&mut state, 0.5, now).unwrap()), ["high"]);
+        assert!(source.read(&mut state, 0.5, now).unwrap().is_empty());
     }
 }

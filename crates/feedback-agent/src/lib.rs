@@ -40,6 +40,7 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::sync::Arc;
 
+use anyhow::Context as _;
 use axum::extract::Request;
 use axum::response::Response;
 use fraudloop_http::{Guard, Limits, RouteTable, Routes, Server};
@@ -122,19 +123,28 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        let _auto = self.state.settings.auto_threshold.map(|threshold| {
-            let state = self.state.clone();
-            let auto = Arc::new(tokio::sync::Mutex::new(auto::AutoState::default()));
-            let every =
-                std::time::Duration::from_millis(self.state.settings.auto_interval_ms.max(100));
-            fraudloop_http::spawn_periodic("auto notify", every, move || {
-                let (state, auto) = (state.clone(), auto.clone());
-                async move {
-                    auto::tick(&state, &auto, threshold).await;
-                    Ok(())
-                }
-            })
-        });
+        let _auto = match self.state.settings.auto_threshold {
+            Some(threshold) => {
+                let home = fraudloop_config::Home::new(&self.state.settings.home);
+                let source =
+                    tokio::task::spawn_blocking(move || auto::PredictionSource::open(&home))
+                        .await?
+                        .context("auto mode: opening production data")?;
+                let state = self.state.clone();
+                let auto = Arc::new(tokio::sync::Mutex::new(auto::AutoState::default()));
+                let every = std::time::Duration::from_millis(
+                    self.state.settings.auto_interval_ms.max(100),
+                );
+                Some(fraudloop_http::spawn_periodic("auto notify", every, move || {
+                    let (state, auto, source) = (state.clone(), auto.clone(), source.clone());
+                    async move {
+                        auto::tick(&state, &auto, &source, threshold).await;
+                        Ok(())
+                    }
+                }))
+            }
+            None => None,
+        };
         self.server.serve(router(self.state), shutdown).await
     }
 }
