@@ -36,9 +36,16 @@ pub enum PredictionSource {
 impl PredictionSource {
     /// What the environment configures for `home`: the log files by default, the database
     /// when `FRAUDLOOP_DATABASE_URL` is set. Blocking (connects to the database).
-    pub fn open(home: &fraudloop_config::Home) -> Result<PredictionSource, fraudloop_stores::Error> {
-        if fraudloop_stores::StoreConfig::from_env().database_url.is_none() {
-            return Ok(PredictionSource::Logs(prod_data::predictions_dir(&home.data())));
+    pub fn open(
+        home: &fraudloop_config::Home,
+    ) -> Result<PredictionSource, fraudloop_stores::Error> {
+        if fraudloop_stores::StoreConfig::from_env()
+            .database_url
+            .is_none()
+        {
+            return Ok(PredictionSource::Logs(prod_data::predictions_dir(
+                &home.data(),
+            )));
         }
         Ok(PredictionSource::Reader(
             fraudloop_stores::Stores::shared(home)?.reader(),
@@ -323,7 +330,10 @@ mod tests {
         writer.flush();
         let third = source.read(&mut state, 0.5, start + second * 4).unwrap();
         assert_eq!(ids(&third), ["next"], "each prediction once");
-        assert!(source.read(&mut state, 0.5, start + second * 5).unwrap().is_empty());
+        assert!(source
+            .read(&mut state, 0.5, start + second * 5)
+            .unwrap()
+            .is_empty());
     }
 
     #[test]

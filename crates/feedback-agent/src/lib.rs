@@ -132,16 +132,19 @@ impl Application {
                         .context("auto mode: opening production data")?;
                 let state = self.state.clone();
                 let auto = Arc::new(tokio::sync::Mutex::new(auto::AutoState::default()));
-                let every = std::time::Duration::from_millis(
-                    self.state.settings.auto_interval_ms.max(100),
-                );
-                Some(fraudloop_http::spawn_periodic("auto notify", every, move || {
-                    let (state, auto, source) = (state.clone(), auto.clone(), source.clone());
-                    async move {
-                        auto::tick(&state, &auto, &source, threshold).await;
-                        Ok(())
-                    }
-                }))
+                let every =
+                    std::time::Duration::from_millis(self.state.settings.auto_interval_ms.max(100));
+                Some(fraudloop_http::spawn_periodic(
+                    "auto notify",
+                    every,
+                    move || {
+                        let (state, auto, source) = (state.clone(), auto.clone(), source.clone());
+                        async move {
+                            auto::tick(&state, &auto, &source, threshold).await;
+                            Ok(())
+                        }
+                    },
+                ))
             }
             None => None,
         };

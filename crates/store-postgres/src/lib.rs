@@ -7,7 +7,8 @@
 //!   applies the migrations under `migrations/` (recorded in `_sqlx_migrations`, each once).
 //! - [`PgProductionStore`] implements [`prod_data::ProductionStore`]: predictions are appended
 //!   to a bounded in-memory queue (a request never wakes a thread) that one writer task inserts
-//!   every 50 ms, whatever has accumulated in one statement per 2000 rows; feedback is one committed `INSERT` before `append_feedback` returns; predictions
+//!   every 50 ms, whatever has accumulated in one statement per 2000 rows; feedback is one
+//!   committed `INSERT` before `append_feedback` returns; predictions
 //!   are partitioned by day (created on demand, a default partition catching the rest) with an
 //!   index on the id and a BRIN index on time, and the drift monitor's window is one query.
 //! - [`PgAliasStore`] implements [`artifact_store::AliasStore`]: each promotion, rollback or
@@ -286,11 +287,7 @@ impl Drop for PgProductionStore {
 /// Inserts queued predictions every [`WRITE_EVERY`] (or at once for a flush): whatever has
 /// accumulated, up to [`MAX_BATCH`] rows per statement, after making sure each day's
 /// partition exists. Stops when the store is dropped.
-async fn prediction_writer(
-    pool: PgPool,
-    queue: std::sync::Weak<Queue>,
-    stats: Arc<LogStats>,
-) {
+async fn prediction_writer(pool: PgPool, queue: std::sync::Weak<Queue>, stats: Arc<LogStats>) {
     let mut partitions: HashSet<NaiveDate> = HashSet::new();
     loop {
         let Some(shared) = queue.upgrade() else {
