@@ -25,6 +25,10 @@ const CORE: [&str; 11] = [
 /// nothing of HTTP serving, the command line or the services.
 const BACKENDS: [&str; 2] = ["store-object", "store-postgres"];
 
+/// What backends share (the runtime their async clients run on): held to the backends' rules,
+/// and only backends use it.
+const BACKEND_SUPPORT: &str = "store-runtime";
+
 /// The one crate that opens the backends a service is configured for: services hold the core
 /// crates' interfaces, never a backend, so only it (and the conformance tests) names them. It
 /// serves nothing and runs nothing async of its own.
@@ -161,9 +165,13 @@ fn store_backends_serve_nothing_and_core_crates_do_not_know_them() {
     let mut broken = Vec::new();
     for krate in crates() {
         for dep in &krate.dependencies {
-            if BACKENDS.contains(&krate.name.as_str()) && BACKEND_FORBIDDEN.contains(&dep.as_str())
-            {
+            let backend_side =
+                BACKENDS.contains(&krate.name.as_str()) || krate.name == BACKEND_SUPPORT;
+            if backend_side && BACKEND_FORBIDDEN.contains(&dep.as_str()) {
                 broken.push(format!("backend {} depends on {dep}", krate.name));
+            }
+            if dep == BACKEND_SUPPORT && !backend_side {
+                broken.push(format!("{} depends on {dep}, which is for backends", krate.name));
             }
             if CORE.contains(&krate.name.as_str()) && BACKENDS.contains(&dep.as_str()) {
                 broken.push(format!(

@@ -20,7 +20,7 @@
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::path::PathBuf;
-use std::sync::{mpsc as std_mpsc, Arc};
+use std::sync::Arc;
 use std::time::Duration;
 
 use artifact_store::{
@@ -33,6 +33,7 @@ use object_store::local::LocalFileSystem;
 use object_store::path::Path as ObjectPath;
 use object_store::{ObjectStore, PutMode, PutOptions, PutPayload};
 use rand::Rng as _;
+use store_runtime::StoreRuntime;
 
 /// The environment variable naming the bundle store: `s3://bucket/prefix` or `file:///path`.
 /// Unset: the registry folder under the home, as on one machine.
@@ -56,25 +57,6 @@ const STAGING: &str = "staging";
 const RESERVATIONS: &str = "reservations";
 const DATASETS: &str = "datasets";
 
-/// The store's own runtime, shut down without waiting when the last handle goes, so dropping a
-/// store inside async code (a service shutting down) does not panic.
-#[derive(Debug)]
-struct OwnedRuntime(Option<tokio::runtime::Runtime>);
-
-impl OwnedRuntime {
-    fn get(&self) -> &tokio::runtime::Runtime {
-        self.0.as_ref().expect("the runtime lives until drop")
-    }
-}
-
-impl Drop for OwnedRuntime {
-    fn drop(&mut self) {
-        if let Some(runtime) = self.0.take() {
-            runtime.shutdown_background();
-        }
-    }
-}
-
 /// An error configuring the store.
 #[derive(Debug, thiserror::Error)]
 #[error("bundle store {url}: {detail}")]
@@ -89,15 +71,7 @@ pub struct ObjectBundleStore {
     store: Arc<dyn ObjectStore>,
     prefix: ObjectPath,
     url: String,
-    runtime: Arc<OwnedRuntime>,
-}
-
-fn runtime() -> Result<tokio::runtime::Runtime, std::io::Error> {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .thread_name("object-store")
-        .enable_all()
-        .build()
+    runtime: Arc<StoreRuntime>,
 }
 
 impl ObjectBundleStore {
@@ -148,9 +122,9 @@ impl ObjectBundleStore {
             store,
             prefix: ObjectPath::from(prefix),
             url: url.trim_end_matches('/').to_string(),
-            runtime: Arc::new(OwnedRuntime(Some(
-                runtime().map_err(|e| fail(e.to_string()))?,
-            ))),
+            runtime: Arc::new(
+                StoreRuntime::new("object-store").map_err(|e| fail(e.to_string()))?,
+            ),
         })
     }
 
@@ -177,11 +151,7 @@ impl ObjectBundleStore {
         &self,
         future: impl Future<Output = Result<T, object_store::Error>> + Send + 'static,
     ) -> Result<T, object_store::Error> {
-        let (tx, rx) = std_mpsc::sync_channel(1);
-        self.runtime.get().spawn(async move {
-            let _ = tx.send(future.await);
-        });
-        rx.recv().unwrap_or_else(|_| {
+        self.runtime.wait_for(future).unwrap_or_else(|| {
             Err(object_store::Error::Generic {
                 store: "bundle store",
                 source: "the store's runtime stopped".into(),

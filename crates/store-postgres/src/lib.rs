@@ -32,6 +32,7 @@ use prod_data::{FeedbackRecord, LogStats, PredictionRecord};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::Row as _;
+use store_runtime::StoreRuntime;
 
 /// The environment variable with the database's URL (`postgres://user:password@host/db`).
 /// Set: production data and aliases live in PostgreSQL. Unset: files, as on one machine.
@@ -65,43 +66,11 @@ impl Error {
     }
 }
 
-/// The database's own runtime, shut down without waiting when the last handle goes, so
-/// dropping a store inside async code (a service shutting down) does not panic.
-#[derive(Debug)]
-struct OwnedRuntime(Option<tokio::runtime::Runtime>);
-
-impl OwnedRuntime {
-    fn get(&self) -> &tokio::runtime::Runtime {
-        self.0.as_ref().expect("the runtime lives until drop")
-    }
-}
-
-impl Drop for OwnedRuntime {
-    fn drop(&mut self) {
-        if let Some(runtime) = self.0.take() {
-            runtime.shutdown_background();
-        }
-    }
-}
-
-/// Runs `future` on `runtime` and waits for it from any thread (`block_on` would panic on a
-/// thread that is already running async code).
-fn wait_for<T: Send + 'static>(
-    runtime: &tokio::runtime::Runtime,
-    future: impl Future<Output = T> + Send + 'static,
-) -> Option<T> {
-    let (tx, rx) = std_mpsc::sync_channel(1);
-    runtime.spawn(async move {
-        let _ = tx.send(future.await);
-    });
-    rx.recv().ok()
-}
-
 /// A pool on the database and the runtime its queries run on.
 #[derive(Debug, Clone)]
 pub struct Database {
     pool: PgPool,
-    runtime: Arc<OwnedRuntime>,
+    runtime: Arc<StoreRuntime>,
 }
 
 impl Database {
@@ -117,17 +86,12 @@ impl Database {
     }
 
     fn open(url: &str, max_connections: u32, migrate: bool) -> Result<Database, Error> {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .thread_name("postgres-store")
-            .enable_all()
-            .build()
-            .map_err(|e| Error {
-                action: "start the database runtime",
-                source: Box::new(e),
-            })?;
+        let runtime = StoreRuntime::new("postgres-store").map_err(|e| Error {
+            action: "start the database runtime",
+            source: Box::new(e),
+        })?;
         let url = url.to_string();
-        let connected = wait_for(&runtime, async move {
+        let connected = runtime.wait_for(async move {
             let pool = PgPoolOptions::new()
                 .max_connections(max_connections.max(1))
                 .connect(&url)
@@ -141,7 +105,6 @@ impl Database {
             }
             Ok::<_, Error>(pool)
         });
-        let runtime = OwnedRuntime(Some(runtime));
         let pool = connected.unwrap_or_else(|| {
             Err(Error {
                 action: "connect to the database",
@@ -167,7 +130,9 @@ impl Database {
         &self,
         future: impl Future<Output = Result<T, sqlx::Error>> + Send + 'static,
     ) -> Result<T, sqlx::Error> {
-        wait_for(self.runtime.get(), future).unwrap_or(Err(sqlx::Error::PoolClosed))
+        self.runtime
+            .wait_for(future)
+            .unwrap_or(Err(sqlx::Error::PoolClosed))
     }
 
     /// Creates an empty database `name` on this server (letters, digits and `_` only): for
@@ -263,7 +228,7 @@ impl PgProductionStore {
             flush_now: tokio::sync::Notify::new(),
         });
         let stats = Arc::new(LogStats::default());
-        db.runtime.get().spawn(prediction_writer(
+        db.runtime.spawn(prediction_writer(
             db.pool.clone(),
             Arc::downgrade(&queue),
             stats.clone(),
