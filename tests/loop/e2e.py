@@ -37,6 +37,29 @@ def wait(what, probe, timeout=120):
         check(time.monotonic() < deadline, f"timed out waiting for {what}")
         time.sleep(0.2)
 
+def background_predictions(replicas, texts):
+    """A client sending `texts` to /predict on the replicas in turn, every 20 ms, until the
+    returned stop() is called; counts answers in the returned {"ok", "failed"}."""
+    counts = {"ok": 0, "failed": 0}
+    stop = threading.Event()
+    def client():
+        n = 0
+        while not stop.is_set():
+            try:
+                status, _ = call(f"{replicas[n % len(replicas)]}/predict",
+                                 {"text": texts[n % len(texts)]}, timeout=10)
+                counts["ok" if status == 200 else "failed"] += 1
+            except Exception:
+                counts["failed"] += 1
+            n += 1
+            time.sleep(0.02)
+    t = threading.Thread(target=client, daemon=True)
+    t.start()
+    def stop_client():
+        stop.set()
+        t.join()
+    return counts, stop_client
+
 def webhook(port, status):
     """A webhook receiver on loopback answering `status`; returns the bodies it got."""
     got = []
@@ -118,22 +141,7 @@ def main():
 
     # A client on both replicas for the whole run: no request may fail. It sends ordinary
     # (clean) messages, so that its own traffic is no drift.
-    counts = {"ok": 0, "failed": 0}
-    stop = threading.Event()
-    background = demo(2000, 98, False)
-    def client():
-        n = 0
-        while not stop.is_set():
-            try:
-                status, _ = call(f"{replicas[n % 2]}/predict",
-                                 {"text": background[n % len(background)][0]}, timeout=10)
-                counts["ok" if status == 200 else "failed"] += 1
-            except Exception:
-                counts["failed"] += 1
-            n += 1
-            time.sleep(0.02)
-    t = threading.Thread(target=client, daemon=True)
-    t.start()
+    counts, stop_client = background_predictions(replicas, [t for t, _ in demo(2000, 98, False)])
 
     # 1. Clean traffic → ok.
     clean_f1 = traffic(demo(250, 2, False))
@@ -200,8 +208,7 @@ def main():
     print(f"4. forced promotion of {v3}: {d['action']} ({d['rule']}: {d['reason']}); "
           f"{v2} served again")
 
-    stop.set()
-    t.join()
+    stop_client()
     check(counts["failed"] == 0, f"{counts['failed']} failed /predict requests")
     check(counts["ok"] > 50, f"only {counts['ok']} /predict requests")
     all_ = decisions()

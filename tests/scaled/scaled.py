@@ -2,10 +2,10 @@
 """Drives tests/scaled/run.sh's services (PostgreSQL + S3, two predict-api replicas, drift-monitor,
 trainer serve, feedback-agent, no shared folder) through the loop and a kill -9, checking every step. Exits
 non-zero with the reason on the first failed check. Standard library only."""
-import argparse, csv, glob, os, signal, subprocess, sys, threading, time
+import argparse, csv, glob, os, signal, subprocess, sys, time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "loop"))
-from e2e import call, get, wait  # noqa: E402  (the loop e2e's HTTP helpers)
+from e2e import background_predictions, call, get, wait  # noqa: E402  (the loop e2e's helpers)
 
 
 def check(ok, what):
@@ -88,23 +88,7 @@ def main():
     print(f"0. both replicas serve {v1[0]} from the bucket; production alias in PostgreSQL")
 
     # A client on both replicas for the whole loop: no request may fail.
-    counts = {"ok": 0, "failed": 0}
-    stop = threading.Event()
-    background = demo(2000, 98, False)
-
-    def client():
-        n = 0
-        while not stop.is_set():
-            try:
-                status, _ = call(f"{replicas[n % 2]}/predict",
-                                 {"text": background[n % len(background)][0]}, timeout=10)
-                counts["ok" if status == 200 else "failed"] += 1
-            except Exception:
-                counts["failed"] += 1
-            n += 1
-            time.sleep(0.02)
-    t = threading.Thread(target=client, daemon=True)
-    t.start()
+    counts, stop_client = background_predictions(replicas, [t for t, _ in demo(2000, 98, False)])
 
     # 1. Clean traffic on replica 0 → a report from the database's window → ok.
     clean_f1 = traffic(demo(250, 2, False), replica=0)
@@ -171,8 +155,7 @@ def main():
           f"drifted {drifted_before:.3f} -> {drifted_after:.3f}; {waited['404s']} of "
           f"{waited['labels']} labels waited for the other replica's insert")
 
-    stop.set()
-    t.join()
+    stop_client()
     check(counts["failed"] == 0, f"{counts['failed']} failed /predict of {counts['ok'] + counts['failed']}")
     print(f"   /predict during the loop: {counts['ok']} ok, {counts['failed']} failed")
 

@@ -171,7 +171,10 @@ fn store_backends_serve_nothing_and_core_crates_do_not_know_them() {
                 broken.push(format!("backend {} depends on {dep}", krate.name));
             }
             if dep == BACKEND_SUPPORT && !backend_side {
-                broken.push(format!("{} depends on {dep}, which is for backends", krate.name));
+                broken.push(format!(
+                    "{} depends on {dep}, which is for backends",
+                    krate.name
+                ));
             }
             if CORE.contains(&krate.name.as_str()) && BACKENDS.contains(&dep.as_str()) {
                 broken.push(format!(

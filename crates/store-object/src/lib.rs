@@ -122,9 +122,7 @@ impl ObjectBundleStore {
             store,
             prefix: ObjectPath::from(prefix),
             url: url.trim_end_matches('/').to_string(),
-            runtime: Arc::new(
-                StoreRuntime::new("object-store").map_err(|e| fail(e.to_string()))?,
-            ),
+            runtime: Arc::new(StoreRuntime::new("object-store").map_err(|e| fail(e.to_string()))?),
         })
     }
 
