@@ -16,12 +16,12 @@ use crate::deliver::Channel;
 use crate::state::AppState;
 use crate::store::Contact;
 
-/// How far behind the newest prediction read each database pass looks again: a replica stores
-/// a prediction a little after its time (its writer inserts every 50 ms and retries for about
-/// 1.5 s), so a row can appear behind one already read. Replicas' clocks must agree this well.
+/// How far before the previous pass each database pass reads again: a replica stores a
+/// prediction a little after its time (its writer inserts every 50 ms and retries for about
+/// 1.5 s), so a row can appear behind one already read. Clocks must agree this well.
 const LATE: chrono::Duration = chrono::Duration::seconds(10);
 
-/// At most this many predictions per database pass (the newest when more arrived).
+/// At most this many risky predictions per database pass (the newest when more arrived).
 const READ_LIMIT: usize = 20_000;
 
 /// Where auto mode finds new predictions.
@@ -62,7 +62,9 @@ impl PredictionSource {
     ) -> Result<Vec<Candidate>, prod_data::Error> {
         let records = match self {
             PredictionSource::Logs(dir) => new_log_records(state, dir),
-            PredictionSource::Reader(reader) => new_stored_records(state, reader.as_ref(), now)?,
+            PredictionSource::Reader(reader) => {
+                new_stored_records(state, reader.as_ref(), threshold, now)?
+            }
         };
         Ok(records
             .into_iter()
@@ -76,9 +78,9 @@ impl PredictionSource {
 pub struct AutoState {
     /// Bytes of each log already read (complete lines only).
     offsets: HashMap<PathBuf, u64>,
-    /// The newest prediction time read from the database.
+    /// When the previous database pass ran.
     cursor: Option<DateTime<Utc>>,
-    /// Ids read from the database within [`LATE`] of the cursor (read again by the next pass).
+    /// Ids the previous database pass read (the next one reads some of them again).
     seen: HashMap<String, DateTime<Utc>>,
     /// (contact, message hash) already notified.
     notified: HashSet<(String, String)>,
@@ -153,28 +155,28 @@ fn new_log_records(state: &mut AutoState, dir: &Path) -> Vec<PredictionRecord> {
     out
 }
 
-/// The predictions stored since the last pass, each once, late ones included (the first pass
-/// only notes what is there).
+/// The risky predictions stored since the last pass, each once, late ones included (the first
+/// pass only notes what is there). Each pass reads from [`LATE`] before the previous one.
 fn new_stored_records(
     state: &mut AutoState,
     reader: &dyn ProductionReader,
+    threshold: f64,
     now: DateTime<Utc>,
 ) -> Result<Vec<PredictionRecord>, prod_data::Error> {
-    let cursor = state.cursor.unwrap_or(now);
-    let records = reader.prediction_window(Some(cursor - LATE), READ_LIMIT)?;
+    let since = state.cursor.unwrap_or(now) - LATE;
+    let records = reader.risky_predictions_since(since, threshold, READ_LIMIT)?;
     if records.len() == READ_LIMIT {
         tracing::warn!(
             limit = READ_LIMIT,
-            "auto mode: more predictions than one pass reads; the oldest were skipped"
+            "auto mode: more risky predictions than one pass reads; the oldest were skipped"
         );
     }
-    let newest = records.iter().map(|r| r.at).fold(cursor, DateTime::max);
     let fresh: Vec<PredictionRecord> = records
         .into_iter()
         .filter(|r| state.seen.insert(r.prediction_id.clone(), r.at).is_none())
         .collect();
-    state.seen.retain(|_, at| *at >= newest - LATE);
-    state.cursor = Some(newest);
+    state.seen.retain(|_, at| *at >= since);
+    state.cursor = Some(now);
     if !state.started {
         state.started = true;
         return Ok(Vec::new());

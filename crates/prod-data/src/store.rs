@@ -31,6 +31,16 @@ pub trait ProductionReader: Send + Sync {
         limit: usize,
     ) -> Result<Vec<PredictionRecord>, Error>;
 
+    /// The newest `limit` predictions at or after `since` that scored at least `min_risk`,
+    /// oldest first: what the feedback agent's auto mode reads (a database filters in its
+    /// query, so a pass reads only the risky rows).
+    fn risky_predictions_since(
+        &self,
+        since: DateTime<Utc>,
+        min_risk: f64,
+        limit: usize,
+    ) -> Result<Vec<PredictionRecord>, Error>;
+
     /// Every feedback record at or after `since` (all when `None`), oldest first.
     fn feedback_since(&self, since: Option<DateTime<Utc>>) -> Result<Vec<FeedbackRecord>, Error>;
 
@@ -104,6 +114,32 @@ impl FileReader {
         &self.data_dir
     }
 
+    /// The newest `limit` records that `keep` accepts, oldest first; memory bounded by `limit`.
+    fn newest_where(
+        &self,
+        limit: usize,
+        keep: impl Fn(&PredictionRecord) -> bool,
+    ) -> Result<Vec<PredictionRecord>, Error> {
+        let mut newest: BinaryHeap<Reverse<Keyed>> = BinaryHeap::new();
+        let mut seq = 0u64;
+        read_records(
+            &crate::predictions_dir(&self.data_dir),
+            |r: PredictionRecord| {
+                if limit == 0 || !keep(&r) {
+                    return;
+                }
+                seq += 1;
+                newest.push(Reverse(Keyed(r.at, seq, r)));
+                if newest.len() > limit {
+                    newest.pop();
+                }
+            },
+        )?;
+        let mut out: Vec<Keyed> = newest.into_iter().map(|Reverse(k)| k).collect();
+        out.sort();
+        Ok(out.into_iter().map(|k| k.2).collect())
+    }
+
     fn index(&self) -> std::sync::MutexGuard<'_, PredictionIndex> {
         self.index
             .lock()
@@ -144,25 +180,16 @@ impl ProductionReader for FileReader {
         since: Option<DateTime<Utc>>,
         limit: usize,
     ) -> Result<Vec<PredictionRecord>, Error> {
-        // The newest `limit` records by time, memory bounded by `limit`.
-        let mut newest: BinaryHeap<Reverse<Keyed>> = BinaryHeap::new();
-        let mut seq = 0u64;
-        read_records(
-            &crate::predictions_dir(&self.data_dir),
-            |r: PredictionRecord| {
-                if since.is_some_and(|s| r.at < s) || limit == 0 {
-                    return;
-                }
-                seq += 1;
-                newest.push(Reverse(Keyed(r.at, seq, r)));
-                if newest.len() > limit {
-                    newest.pop();
-                }
-            },
-        )?;
-        let mut out: Vec<Keyed> = newest.into_iter().map(|Reverse(k)| k).collect();
-        out.sort();
-        Ok(out.into_iter().map(|k| k.2).collect())
+        self.newest_where(limit, |r| since.is_none_or(|s| r.at >= s))
+    }
+
+    fn risky_predictions_since(
+        &self,
+        since: DateTime<Utc>,
+        min_risk: f64,
+        limit: usize,
+    ) -> Result<Vec<PredictionRecord>, Error> {
+        self.newest_where(limit, |r| r.at >= since && r.risk_score >= min_risk)
     }
 
     fn feedback_since(&self, since: Option<DateTime<Utc>>) -> Result<Vec<FeedbackRecord>, Error> {
@@ -200,6 +227,15 @@ impl ProductionReader for FileStore {
         limit: usize,
     ) -> Result<Vec<PredictionRecord>, Error> {
         self.reader.prediction_window(since, limit)
+    }
+
+    fn risky_predictions_since(
+        &self,
+        since: DateTime<Utc>,
+        min_risk: f64,
+        limit: usize,
+    ) -> Result<Vec<PredictionRecord>, Error> {
+        self.reader.risky_predictions_since(since, min_risk, limit)
     }
 
     fn feedback_since(&self, since: Option<DateTime<Utc>>) -> Result<Vec<FeedbackRecord>, Error> {

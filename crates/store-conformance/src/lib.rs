@@ -362,6 +362,23 @@ pub fn production_store_suite(open: &dyn Fn() -> Box<dyn ProductionStore>) {
     assert_eq!(all, records);
     assert!(replica_b.prediction_window(None, 0).unwrap().is_empty());
 
+    // The feedback agent's read: the same, only rows scoring at least `min_risk`.
+    let risky: Vec<&PredictionRecord> = expected
+        .iter()
+        .copied()
+        .filter(|r| r.risk_score >= 0.75)
+        .collect();
+    assert!(risky.len() > 10 && risky.len() < expected.len());
+    let newest_risky = replica_b.risky_predictions_since(since, 0.75, 10).unwrap();
+    assert_eq!(
+        newest_risky.iter().collect::<Vec<_>>(),
+        risky[risky.len() - 10..]
+    );
+    let all_risky = replica_b
+        .risky_predictions_since(since, 0.75, 10_000)
+        .unwrap();
+    assert_eq!(all_risky.iter().collect::<Vec<_>>(), risky);
+
     // Feedback is durable when append returns: a replica opened afterwards reads it.
     for i in 0..20 {
         replica_b

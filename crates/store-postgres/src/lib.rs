@@ -491,6 +491,33 @@ impl prod_data::ProductionReader for PgProductionStore {
         parse_rows(rows)
     }
 
+    fn risky_predictions_since(
+        &self,
+        since: DateTime<Utc>,
+        min_risk: f64,
+        limit: usize,
+    ) -> Result<Vec<PredictionRecord>, prod_data::Error> {
+        let pool = self.db.pool.clone();
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = self
+            .db
+            .run(async move {
+                sqlx::query_scalar::<_, String>(
+                    "SELECT row_to_json(w)::text FROM ( \
+                       SELECT * FROM predictions WHERE at >= $1 AND risk_score >= $2 \
+                       ORDER BY at DESC LIMIT $3) w \
+                     ORDER BY at",
+                )
+                .bind(since)
+                .bind(min_risk)
+                .bind(limit)
+                .fetch_all(&pool)
+                .await
+            })
+            .map_err(backend("read the risky predictions"))?;
+        parse_rows(rows)
+    }
+
     fn feedback_since(
         &self,
         since: Option<DateTime<Utc>>,
