@@ -163,7 +163,14 @@ def main():
     # versions and the training datasets, the database the predictions.
     files = [p for p in glob.glob(f"{a.work}/*/artifacts/**", recursive=True) if os.path.isfile(p)]
     files += [p for p in glob.glob(f"{a.work}/*/data/**", recursive=True) if os.path.isfile(p)]
+    files += [p for p in glob.glob(f"{a.work}/*/loop/**", recursive=True)
+              if os.path.isfile(p) and "/loop/datasets/" not in p]
     check(not files, f"files written to a home: {files[:5]}")
+    # The loop's records are in PostgreSQL: its decisions, and the job as it ended.
+    loop_decisions = int(sql("SELECT count(*) FROM loop_decisions"))
+    loop_jobs = sql("SELECT id || ':' || (job->>'state') FROM loop_jobs ORDER BY seq").splitlines()
+    check(loop_decisions >= 2 and f"{job_id}:succeeded" in loop_jobs,
+          f"loop records in PostgreSQL: {loop_decisions} decision lines, jobs {loop_jobs}")
     listing = subprocess.run([f"{a.bin}/trainer", "--home", f"{a.work}/init", "list", "--json"],
                              check=True, capture_output=True, text=True).stdout
     check(f'"{v2}"' in listing and '"v0001"' in listing, f"trainer list: {listing[:300]}")
@@ -171,8 +178,9 @@ def main():
     per_replica = sql("SELECT instance || '=' || count(*) FROM predictions GROUP BY instance "
                       "ORDER BY instance").replace("\n", ", ")
     check(predictions >= 1150, f"{predictions} predictions in PostgreSQL")
-    print(f"   stores: no bundle or log file in any home; {predictions} predictions in "
-          f"PostgreSQL ({per_replica}); trainer list reads v0001..{v2} from the bucket")
+    print(f"   stores: no bundle, log or loop file in any home; {predictions} predictions in "
+          f"PostgreSQL ({per_replica}), {loop_decisions} decision lines and jobs {loop_jobs}; "
+          f"trainer list reads v0001..{v2} from the bucket")
 
     # 3. Durability: labels through replica 1, kill -9 right after a 201; every acknowledged
     # label must be in PostgreSQL.

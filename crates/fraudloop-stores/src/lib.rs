@@ -1,9 +1,9 @@
 //! Opens the stores a service is configured for, so every binary chooses its backends by
 //! configuration alone and holds interfaces, never a backend:
 //!
-//! | environment | model bundles | aliases and history | production data |
+//! | environment | model bundles | aliases and history | production data, loop records |
 //! | --- | --- | --- | --- |
-//! | neither set (default) | `<home>/artifacts/models` | `<home>/artifacts/aliases.json` | `<home>/data/*.jsonl` |
+//! | neither set (default) | `<home>/artifacts/models` | `<home>/artifacts/aliases.json` | `<home>/data/*.jsonl`, `<home>/loop/` |
 //! | `FRAUDLOOP_DATABASE_URL` | `<home>/artifacts/models` | PostgreSQL | PostgreSQL |
 //! | both | `FRAUDLOOP_BUNDLE_STORE` (`s3://bucket/prefix`, `AWS_*`) | PostgreSQL | PostgreSQL |
 //!
@@ -28,9 +28,9 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use artifact_store::{ModelRegistry, Registry};
 use fraudloop_config::Home;
-use prod_data::{FileReader, FileStore, ProductionReader, ProductionStore};
+use prod_data::{FileReader, FileStore, LoopFiles, LoopRecords, ProductionReader, ProductionStore};
 use store_object::ObjectBundleStore;
-use store_postgres::{Database, PgAliasStore, PgProductionStore};
+use store_postgres::{Database, PgAliasStore, PgLoopRecords, PgProductionStore};
 
 pub use store_object::BUNDLE_STORE_ENV;
 pub use store_postgres::DATABASE_URL_ENV;
@@ -105,6 +105,7 @@ pub struct Stores {
     registry: ModelRegistry,
     production: Production,
     reader: Arc<dyn ProductionReader>,
+    loop_records: Arc<dyn LoopRecords>,
     description: String,
 }
 
@@ -141,15 +142,21 @@ impl Stores {
                 )))
             }
         };
-        let (production, reader): (Production, Arc<dyn ProductionReader>) = match database {
+        let (production, reader, loop_records): (
+            Production,
+            Arc<dyn ProductionReader>,
+            Arc<dyn LoopRecords>,
+        ) = match database {
             Some(db) => {
                 let reader = Arc::new(PgProductionStore::open(&db, 1));
-                (Production::Postgres(db), reader)
+                let loop_records = Arc::new(PgLoopRecords::new(&db));
+                (Production::Postgres(db), reader, loop_records)
             }
             None => {
                 let dir = home.data();
                 let reader = Arc::new(FileReader::new(&dir));
-                (Production::Files(dir), reader)
+                let loop_records = Arc::new(LoopFiles::new(&home.root().join("loop")));
+                (Production::Files(dir), reader, loop_records)
             }
         };
         let description = format!(
@@ -164,6 +171,7 @@ impl Stores {
             registry,
             production,
             reader,
+            loop_records,
             description,
         })
     }
@@ -192,6 +200,12 @@ impl Stores {
     /// Reads production data (every replica's).
     pub fn reader(&self) -> Arc<dyn ProductionReader> {
         self.reader.clone()
+    }
+
+    /// The closed loop's records (the trainer service's state, decisions, revocations, jobs):
+    /// files under `<home>/loop/`, or the database.
+    pub fn loop_records(&self) -> Arc<dyn LoopRecords> {
+        self.loop_records.clone()
     }
 
     /// A replica's writer: its own log files named after `instance` under the home, or the

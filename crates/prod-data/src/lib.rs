@@ -30,6 +30,7 @@ mod index;
 pub mod json;
 mod line;
 mod log;
+mod loop_records;
 mod read;
 mod record;
 mod store;
@@ -38,6 +39,7 @@ pub use export::{export_from_reader, export_prod_data, ExportStats, PROD_DATA_CO
 pub use index::{IndexStats, PredictionIndex};
 pub use line::PredictionLine;
 pub use log::{EncodedPrediction, FeedbackLog, LogStats, PredictionLog};
+pub use loop_records::{LoopFiles, LoopRecords};
 pub use read::{read_lines, read_records, ReadStats, Record};
 pub use record::{FeedbackRecord, PredictionRecord, SCHEMA_VERSION};
 pub use store::{FileReader, FileStore, ProductionReader, ProductionStore};

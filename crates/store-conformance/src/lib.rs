@@ -14,7 +14,7 @@ use artifact_store::{
     AliasStore, BundleStore, DataFingerprint, HistoryKind, ModelVersion, NewBundle,
 };
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use prod_data::{FeedbackRecord, PredictionRecord, ProductionStore};
+use prod_data::{FeedbackRecord, LoopRecords, PredictionRecord, ProductionStore};
 use text_model::{
     stratified_split, train_cross_validated, Corpus, FraudModel, TfidfConfig, TrainingConfig,
 };
@@ -399,5 +399,49 @@ pub fn production_store_suite(open: &dyn Fn() -> Box<dyn ProductionStore>) {
             .map(|f| f.feedback_id.as_str())
             .collect::<Vec<_>>(),
         ["f-000015", "f-000016", "f-000017", "f-000018", "f-000019"]
+    );
+}
+
+/// The [`LoopRecords`] contract. `open` opens the backend as a restarted trainer service
+/// would; the backend starts empty.
+pub fn loop_records_suite(open: &dyn Fn() -> Box<dyn LoopRecords>) {
+    let first = open();
+    assert_eq!(first.load_state().unwrap(), None);
+    assert!(first.decisions().unwrap().is_empty());
+    assert!(first.revocations().unwrap().is_empty());
+    assert!(first.jobs().unwrap().is_empty());
+
+    let state = serde_json::json!({"decisions": 2, "policy": {"cooldowns": {"retrain": "2026-12-07T10:00:00Z"}}});
+    first
+        .save_state(&serde_json::json!({"decisions": 1}))
+        .unwrap();
+    first.save_state(&state).unwrap();
+    let decisions: Vec<serde_json::Value> = (0..5)
+        .map(|i| serde_json::json!({"id": format!("d-{i:06}"), "reason": "已检测到漂移 \"quoted\"", "n": i}))
+        .collect();
+    for d in &decisions {
+        first.append_decision(d).unwrap();
+    }
+    first
+        .append_revocation(&serde_json::json!({"feedback_id": "f-1", "reason": "wrong"}))
+        .unwrap();
+    // Jobs are replaced by id and listed by number, whatever order they were saved in.
+    let job = |seq: u64, state: &str| serde_json::json!({"id": format!("job-{seq:06}"), "seq": seq, "state": state});
+    first.save_job("job-000002", 2, &job(2, "queued")).unwrap();
+    first.save_job("job-000001", 1, &job(1, "running")).unwrap();
+    first
+        .save_job("job-000001", 1, &job(1, "succeeded"))
+        .unwrap();
+    drop(first);
+
+    // A restarted service reads everything back, durable as each call returned.
+    let second = open();
+    assert_eq!(second.load_state().unwrap(), Some(state));
+    assert_eq!(second.decisions().unwrap(), decisions);
+    assert_eq!(second.revocations().unwrap().len(), 1);
+    assert_eq!(second.revocations().unwrap()[0]["feedback_id"], "f-1");
+    assert_eq!(
+        second.jobs().unwrap(),
+        [job(1, "succeeded"), job(2, "queued")]
     );
 }

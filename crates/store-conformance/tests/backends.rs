@@ -8,10 +8,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use artifact_store::{ModelVersion, Registry};
-use prod_data::{FileStore, ProductionStore};
-use store_conformance::{alias_store_suite, bundle_store_suite, production_store_suite, Tamper};
+use prod_data::{FileStore, LoopFiles, LoopRecords, ProductionStore};
+use store_conformance::{
+    alias_store_suite, bundle_store_suite, loop_records_suite, production_store_suite, Tamper,
+};
 use store_object::ObjectBundleStore;
-use store_postgres::{Database, PgAliasStore, PgProductionStore};
+use store_postgres::{Database, PgAliasStore, PgLoopRecords, PgProductionStore};
 
 struct FolderTamper(std::path::PathBuf);
 
@@ -57,6 +59,13 @@ fn production_data_on_files() {
         let instance = format!("replica-{}", n.fetch_add(1, Ordering::Relaxed));
         Box::new(FileStore::open(data.path(), &instance, 10_000).unwrap())
     });
+}
+
+#[test]
+fn loop_records_on_files() {
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path().join("loop");
+    loop_records_suite(&|| Box::new(LoopFiles::new(&dir)) as Box<dyn LoopRecords>);
 }
 
 #[test]
@@ -133,4 +142,10 @@ fn production_data_in_postgres() {
     production_store_suite(&|| {
         Box::new(PgProductionStore::open(&db, 10_000)) as Box<dyn ProductionStore>
     });
+}
+
+#[test]
+fn loop_records_in_postgres() {
+    let Some(db) = database() else { return };
+    loop_records_suite(&|| Box::new(PgLoopRecords::new(&db)) as Box<dyn LoopRecords>);
 }

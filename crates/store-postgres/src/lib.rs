@@ -11,6 +11,8 @@
 //!   committed `INSERT` before `append_feedback` returns; predictions
 //!   are partitioned by day (created on demand, a default partition catching the rest) with an
 //!   index on the id and a BRIN index on time, and the drift monitor's window is one query.
+//! - [`PgLoopRecords`] implements [`prod_data::LoopRecords`]: the trainer service's state,
+//!   decisions, revocations and jobs, one committed statement per write.
 //! - [`PgAliasStore`] implements [`artifact_store::AliasStore`]: each promotion, rollback or
 //!   first production is one transaction holding the alias row's lock, so changes from any
 //!   machine are serialised and the history matches the aliases.
@@ -42,11 +44,18 @@ pub const DATABASE_URL_ENV: &str = "FRAUDLOOP_DATABASE_URL";
 const MAX_BATCH: usize = 2000;
 
 /// The migrations, in order (embedded, so the binary needs no files).
-const MIGRATIONS: [(i64, &str, &str); 1] = [(
-    1,
-    "production data",
-    include_str!("../migrations/0001_production_data.sql"),
-)];
+const MIGRATIONS: [(i64, &str, &str); 2] = [
+    (
+        1,
+        "production data",
+        include_str!("../migrations/0001_production_data.sql"),
+    ),
+    (
+        2,
+        "loop records",
+        include_str!("../migrations/0002_loop_records.sql"),
+    ),
+];
 
 /// A database error, with what was being done.
 #[derive(Debug, thiserror::Error)]
@@ -540,6 +549,135 @@ impl prod_data::ProductionReader for PgProductionStore {
 }
 
 // ---- the registry's aliases and history ----
+
+// ---- the loop's records ----
+
+/// [`prod_data::LoopRecords`] in PostgreSQL: each write is one committed statement.
+#[derive(Debug, Clone)]
+pub struct PgLoopRecords {
+    db: Database,
+}
+
+impl PgLoopRecords {
+    /// The loop's records in `db`.
+    pub fn new(db: &Database) -> PgLoopRecords {
+        PgLoopRecords { db: db.clone() }
+    }
+
+    fn execute(
+        &self,
+        action: &'static str,
+        sql: &'static str,
+        binds: Vec<Bind>,
+    ) -> Result<(), prod_data::Error> {
+        let pool = self.db.pool.clone();
+        self.db
+            .run(async move {
+                let mut query = sqlx::query(sql);
+                for bind in binds {
+                    query = match bind {
+                        Bind::Text(t) => query.bind(t),
+                        Bind::Int(i) => query.bind(i),
+                    };
+                }
+                query.execute(&pool).await.map(|_| ())
+            })
+            .map_err(backend(action))
+    }
+
+    fn documents(
+        &self,
+        action: &'static str,
+        sql: &'static str,
+    ) -> Result<Vec<serde_json::Value>, prod_data::Error> {
+        let pool = self.db.pool.clone();
+        let rows = self
+            .db
+            .run(async move { sqlx::query_scalar::<_, String>(sql).fetch_all(&pool).await })
+            .map_err(backend(action))?;
+        parse_rows(rows)
+    }
+}
+
+enum Bind {
+    Text(String),
+    Int(i64),
+}
+
+impl prod_data::LoopRecords for PgLoopRecords {
+    fn load_state(&self) -> Result<Option<serde_json::Value>, prod_data::Error> {
+        Ok(self
+            .documents(
+                "read the loop's state",
+                "SELECT state::text FROM loop_state",
+            )?
+            .pop())
+    }
+
+    fn save_state(&self, state: &serde_json::Value) -> Result<(), prod_data::Error> {
+        self.execute(
+            "save the loop's state",
+            "INSERT INTO loop_state (id, state) VALUES (1, $1::jsonb) \
+             ON CONFLICT (id) DO UPDATE SET state = EXCLUDED.state",
+            vec![Bind::Text(state.to_string())],
+        )
+    }
+
+    fn append_decision(&self, line: &serde_json::Value) -> Result<(), prod_data::Error> {
+        self.execute(
+            "append a decision",
+            "INSERT INTO loop_decisions (line) VALUES ($1::jsonb)",
+            vec![Bind::Text(line.to_string())],
+        )
+    }
+
+    fn decisions(&self) -> Result<Vec<serde_json::Value>, prod_data::Error> {
+        self.documents(
+            "read the decisions",
+            "SELECT line::text FROM loop_decisions ORDER BY seq",
+        )
+    }
+
+    fn append_revocation(&self, line: &serde_json::Value) -> Result<(), prod_data::Error> {
+        self.execute(
+            "append a revocation",
+            "INSERT INTO loop_revocations (line) VALUES ($1::jsonb)",
+            vec![Bind::Text(line.to_string())],
+        )
+    }
+
+    fn revocations(&self) -> Result<Vec<serde_json::Value>, prod_data::Error> {
+        self.documents(
+            "read the revocations",
+            "SELECT line::text FROM loop_revocations ORDER BY seq",
+        )
+    }
+
+    fn save_job(
+        &self,
+        id: &str,
+        seq: u64,
+        job: &serde_json::Value,
+    ) -> Result<(), prod_data::Error> {
+        self.execute(
+            "save a job",
+            "INSERT INTO loop_jobs (id, seq, job) VALUES ($1, $2, $3::jsonb) \
+             ON CONFLICT (id) DO UPDATE SET seq = EXCLUDED.seq, job = EXCLUDED.job",
+            vec![
+                Bind::Text(id.to_string()),
+                Bind::Int(i64::try_from(seq).unwrap_or(i64::MAX)),
+                Bind::Text(job.to_string()),
+            ],
+        )
+    }
+
+    fn jobs(&self) -> Result<Vec<serde_json::Value>, prod_data::Error> {
+        self.documents(
+            "read the jobs",
+            "SELECT job::text FROM loop_jobs ORDER BY seq",
+        )
+    }
+}
 
 /// [`artifact_store::AliasStore`] in PostgreSQL.
 #[derive(Debug, Clone)]

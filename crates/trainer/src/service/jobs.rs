@@ -258,9 +258,7 @@ pub fn retrain(
         train.iter_mut().for_each(|r| r.0 .1 = !r.0 .1);
     }
     // Local copies to train from when the datasets live in object storage.
-    let scratch = super::store::LoopStore::new(ctx.home)
-        .dir()
-        .join("datasets");
+    let scratch = super::store::scratch_dir(ctx.home);
     let (train_sha, train_path) = registry.store_dataset(&data::weighted_csv(&train), &scratch)?;
     let (holdout_sha, holdout_path) =
         registry.store_dataset(&data::labelled_csv(&holdout), &scratch)?;

@@ -161,17 +161,17 @@ impl AdminAccess for LoopService {
 }
 
 impl LoopService {
-    /// Opens the loop's files. A job that was running when the service stopped is failed
+    /// Opens the loop's records. A job that was running when the service stopped is failed
     /// (its candidate, if registered, was not promoted by it); queued jobs run again.
     pub async fn open(settings: ServiceSettings) -> anyhow::Result<LoopService> {
-        let store = LoopStore::new(&settings.home);
-        let opened = store.clone();
-        let (state, mut jobs, decisions) = tokio::task::spawn_blocking(move || {
-            opened.create()?;
+        let home = settings.home.clone();
+        let (store, state, mut jobs, decisions) = tokio::task::spawn_blocking(move || {
+            let store = LoopStore::open(&home)?;
             anyhow::Ok((
-                opened.load_state()?,
-                opened.load_jobs()?,
-                opened.read_decisions()?,
+                store.clone(),
+                store.load_state()?,
+                store.load_jobs()?,
+                store.read_decisions()?,
             ))
         })
         .await??;
@@ -1060,5 +1060,5 @@ impl Application {
 
 /// The set of revoked ids (for tests and tools).
 pub fn revoked(home: &std::path::Path) -> anyhow::Result<BTreeSet<String>> {
-    LoopStore::new(home).revoked()
+    LoopStore::open(home)?.revoked()
 }

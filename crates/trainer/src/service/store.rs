@@ -1,19 +1,16 @@
-//! The loop's files on the shared volume, under `<home>/loop/`:
-//!
-//! ```text
-//! loop/
-//!   state.json          the policy's memory (cooldowns, decided reports, versions rolled back from)
-//!   decisions.jsonl     the audit log: one decision per line, then outcome lines naming it
-//!   revocations.jsonl   feedback labels an operator revoked
-//!   jobs/<id>.json      one file per job, rewritten atomically at each state change
-//! ```
+//! What the loop remembers: the policy's memory (cooldowns, decided reports, versions rolled
+//! back from), the audit log (one decision per line, then outcome lines naming it), revoked
+//! labels and one record per job, rewritten at each state change. Stored through
+//! `prod_data::LoopRecords` (files under `<home>/loop/`, or PostgreSQL).
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 use loop_policy::LoopState;
+use prod_data::LoopRecords;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -42,126 +39,79 @@ pub struct Revocation {
     pub reason: String,
 }
 
-/// The loop's directory.
-#[derive(Debug, Clone)]
+/// The loop's records, typed: files under `<home>/loop/` by default, PostgreSQL when the
+/// database is configured (`prod_data::LoopRecords`).
+#[derive(Clone)]
 pub struct LoopStore {
-    dir: PathBuf,
+    records: Arc<dyn LoopRecords>,
 }
 
 impl LoopStore {
-    /// The store of `home`.
-    pub fn new(home: &Path) -> LoopStore {
-        LoopStore {
-            dir: home.join("loop"),
-        }
-    }
-
-    /// The directory.
-    pub fn dir(&self) -> &Path {
-        &self.dir
-    }
-
-    fn jobs_dir(&self) -> PathBuf {
-        self.dir.join("jobs")
-    }
-
-    /// Creates the directories.
-    pub fn create(&self) -> anyhow::Result<()> {
-        std::fs::create_dir_all(self.jobs_dir())
-            .with_context(|| format!("creating {}", self.jobs_dir().display()))
+    /// The records of `home`, where the environment configures them. Blocking (connects to
+    /// the database when there is one).
+    pub fn open(home: &Path) -> anyhow::Result<LoopStore> {
+        Ok(LoopStore {
+            records: super::data::stores(home)?.loop_records(),
+        })
     }
 
     /// The persisted state (default when none was written yet).
     pub fn load_state(&self) -> anyhow::Result<PersistedState> {
-        let path = self.dir.join("state.json");
-        match std::fs::read(&path) {
-            Ok(bytes) => serde_json::from_slice(&bytes)
-                .with_context(|| format!("reading {}", path.display())),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(PersistedState::default()),
-            Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
+        match self.records.load_state()? {
+            Some(state) => serde_json::from_value(state).context("reading the loop's state"),
+            None => Ok(PersistedState::default()),
         }
     }
 
     /// Writes the state whole or not at all.
     pub fn save_state(&self, state: &PersistedState) -> anyhow::Result<()> {
-        let bytes = serde_json::to_vec_pretty(state).expect("state serialises");
-        Ok(fraudloop_fs::write_atomically(
-            &self.dir.join("state.json"),
-            &bytes,
-        )?)
+        let value = serde_json::to_value(state).expect("state serialises");
+        Ok(self.records.save_state(&value)?)
     }
 
-    /// Appends one line to the audit log (fsynced before it returns).
+    /// Appends one line to the audit log (durable before it returns).
     pub fn append_decision(&self, line: &Value) -> anyhow::Result<()> {
-        Ok(fraudloop_fs::append_line_synced(
-            &self.dir.join("decisions.jsonl"),
-            &line.to_string(),
-        )?)
+        Ok(self.records.append_decision(line)?)
     }
 
-    /// Every line of the audit log, oldest first (a torn last line is skipped).
+    /// Every line of the audit log, oldest first.
     pub fn read_decisions(&self) -> anyhow::Result<Vec<Value>> {
-        read_jsonl(&self.dir.join("decisions.jsonl"))
+        Ok(self.records.decisions()?)
     }
 
-    /// Records a revocation (fsynced before it returns).
+    /// Records a revocation (durable before it returns).
     pub fn append_revocation(&self, r: &Revocation) -> anyhow::Result<()> {
-        Ok(fraudloop_fs::append_line_synced(
-            &self.dir.join("revocations.jsonl"),
-            &serde_json::to_string(r).expect("revocations serialise"),
-        )?)
+        let value = serde_json::to_value(r).expect("revocations serialise");
+        Ok(self.records.append_revocation(&value)?)
     }
 
     /// The ids of revoked labels.
     pub fn revoked(&self) -> anyhow::Result<BTreeSet<String>> {
-        Ok(read_jsonl(&self.dir.join("revocations.jsonl"))?
+        Ok(self
+            .records
+            .revocations()?
             .into_iter()
             .filter_map(|v| v["feedback_id"].as_str().map(str::to_string))
             .collect())
     }
 
-    /// Writes a job's file whole or not at all.
+    /// Stores a job whole, replacing its previous state.
     pub fn save_job(&self, job: &super::jobs::Job) -> anyhow::Result<()> {
-        let bytes = serde_json::to_vec_pretty(job).expect("jobs serialise");
-        Ok(fraudloop_fs::write_atomically(
-            &self.jobs_dir().join(format!("{}.json", job.id)),
-            &bytes,
-        )?)
+        let value = serde_json::to_value(job).expect("jobs serialise");
+        Ok(self.records.save_job(&job.id, job.seq, &value)?)
     }
 
     /// Every stored job, oldest first.
     pub fn load_jobs(&self) -> anyhow::Result<Vec<super::jobs::Job>> {
-        let mut jobs = Vec::new();
-        let entries = match std::fs::read_dir(self.jobs_dir()) {
-            Ok(e) => e,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(jobs),
-            Err(e) => return Err(e).context("listing jobs"),
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.extension().is_some_and(|x| x == "json") {
-                let bytes =
-                    std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
-                jobs.push(
-                    serde_json::from_slice(&bytes)
-                        .with_context(|| format!("reading {}", path.display()))?,
-                );
-            }
-        }
-        jobs.sort_by_key(|j: &super::jobs::Job| j.seq);
-        Ok(jobs)
+        self.records
+            .jobs()?
+            .into_iter()
+            .map(|job| serde_json::from_value(job).context("reading a stored job"))
+            .collect()
     }
 }
 
-fn read_jsonl(path: &Path) -> anyhow::Result<Vec<Value>> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
-    };
-    Ok(text
-        .split_inclusive('\n')
-        .filter(|l| l.ends_with('\n'))
-        .filter_map(|l| serde_json::from_str(l).ok())
-        .collect())
+/// Where a retrain keeps local copies of its datasets (when they live in object storage).
+pub fn scratch_dir(home: &Path) -> PathBuf {
+    home.join("loop").join("datasets")
 }
