@@ -268,6 +268,49 @@ pub async fn method_not_allowed() -> ApiError {
     )
 }
 
+/// `text` with every absolute file path cut to its last component, for error messages that
+/// go into answers, job records and alerts: where files live on a server is for its log only.
+/// A path starts with `/` at the start or after a space, quote, `(` or `=`; URLs are kept.
+pub fn without_paths(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let starts_path = bytes[i] == b'/'
+            && (i == 0
+                || matches!(
+                    bytes[i - 1],
+                    b' ' | b'\t' | b'\n' | b'\'' | b'"' | b'(' | b'='
+                ))
+            && bytes.get(i + 1).is_some_and(|&b| b != b'/' && path_byte(b));
+        if !starts_path {
+            i += 1;
+            continue;
+        }
+        let end = bytes[i..]
+            .iter()
+            .position(|&b| !path_byte(b))
+            .map_or(bytes.len(), |n| i + n);
+        let path = &text[i..end];
+        let last = path.trim_end_matches('/').rsplit('/').next().unwrap_or("");
+        out.push_str(&text[copied..i]);
+        out.push_str(last);
+        copied = end;
+        i = end;
+    }
+    out.push_str(&text[copied..]);
+    out
+}
+
+/// Bytes a path in a message is taken to consist of (a `:` or `,` ends it).
+fn path_byte(b: u8) -> bool {
+    !matches!(
+        b,
+        b' ' | b'\t' | b'\n' | b'\'' | b'"' | b')' | b':' | b',' | b';'
+    )
+}
+
 /// True when the request declares a JSON body.
 pub fn is_json(headers: &HeaderMap) -> bool {
     headers
@@ -418,6 +461,30 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn messages_keep_file_names_and_urls_but_no_directories() {
+        let cases = [
+            (
+                "retrain: reading /srv/fraudloop/data/feedback/r1.jsonl: Permission denied (os error 13)",
+                "retrain: reading r1.jsonl: Permission denied (os error 13)",
+            ),
+            (
+                "publishing v0003 (/tmp/home/artifacts/models/.staging-x1/): disk full",
+                "publishing v0003 (.staging-x1): disk full",
+            ),
+            ("path='/etc/fraudloop/loop.toml', line 3", "path='loop.toml', line 3"),
+            (
+                "GET http://127.0.0.1:8000/model failed; see s3://bucket/prefix/models",
+                "GET http://127.0.0.1:8000/model failed; see s3://bucket/prefix/models",
+            ),
+            ("a/b relative and / alone and 1/2 stay", "a/b relative and / alone and 1/2 stay"),
+            ("/absolute/at/start 中文 /x/数据.csv", "start 中文 数据.csv"),
+        ];
+        for (text, want) in cases {
+            assert_eq!(without_paths(text), want, "{text}");
+        }
+    }
 
     #[test]
     fn json_content_types() {

@@ -29,7 +29,7 @@ pub mod serve;
 pub mod testing;
 
 pub use admin::{Admin, AdminAccess};
-pub use error::{ApiError, ApiJson, ApiPath, ErrorCode};
+pub use error::{without_paths, ApiError, ApiJson, ApiPath, ErrorCode};
 pub use guard::{Guard, Limits};
 pub use metrics::RequestMetrics;
 pub use routes::{RouteTable, Routes};

@@ -404,3 +404,68 @@ async fn one_report_one_action_across_restarts_and_the_cooldown_holds() {
     let log = std::fs::read_to_string(dir.path().join("loop/decisions.jsonl")).unwrap();
     assert_eq!(log.lines().count(), 2, "{log}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_job_says_why_without_the_servers_paths() {
+    let config = text_model::TrainingConfig {
+        search: text_model::SearchConfig {
+            c: vec![10.0],
+            ..Default::default()
+        },
+        folds: 3,
+        ..Default::default()
+    };
+    let dir = home_with_a_model(200, &config);
+    // The production bundle no longer verifies: the retrain fails reading it, and the cause
+    // names the file by its absolute path.
+    let model = dir.path().join("artifacts/models/v0001/model.json");
+    let mut bytes = std::fs::read(&model).unwrap();
+    bytes.extend_from_slice(b" ");
+    std::fs::write(&model, bytes).unwrap();
+
+    let app = trainer::service::Application::build(settings(dir.path()))
+        .await
+        .unwrap();
+    let url = format!("http://127.0.0.1:{}", app.port());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(app.run_until_stopped(async {
+        let _ = stopped.await;
+    }));
+    let client = reqwest::Client::new();
+    let queued: Value = client
+        .post(format!("{url}/jobs"))
+        .bearer_auth(TOKEN)
+        .json(&json!({"kind": "retrain", "reason": "test"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = queued["job_id"].as_str().unwrap().to_string();
+    let mut job = Value::Null;
+    for _ in 0..300 {
+        job = client
+            .get(format!("{url}/jobs/{id}"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if job["state"] != "queued" && job["state"] != "running" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let _ = stop.send(());
+    server.await.unwrap().unwrap();
+    assert_eq!(job["state"], "failed", "{job:#}");
+    let error = job["error"].as_str().unwrap();
+    assert!(
+        error.contains("model.json"),
+        "the answer names the file: {error}"
+    );
+    let home = dir.path().to_str().unwrap();
+    assert!(!job.to_string().contains(home), "a server path in {job:#}");
+}

@@ -361,7 +361,8 @@ impl LoopService {
         }
         let outcome = match result {
             Err(e) => {
-                let message = format!("{e:#}");
+                tracing::warn!(job = %job.id, error = %format!("{e:#}"), "retraining job failed");
+                let message = fraudloop_http::without_paths(&format!("{e:#}"));
                 job.error = Some(message.clone());
                 job.finish(JobState::Failed, format!("failed: {message}"));
                 let alert = self.alerter.send(
@@ -427,7 +428,8 @@ impl LoopService {
                             note
                         }
                         Err(e) => {
-                            let message = format!("{e:#}");
+                            tracing::warn!(job = %job.id, error = %format!("{e:#}"), "promotion failed");
+                            let message = fraudloop_http::without_paths(&format!("{e:#}"));
                             job.error = Some(message.clone());
                             job.finish(JobState::Failed, message.clone());
                             let alert = self.alerter.send(
@@ -711,12 +713,14 @@ impl LoopService {
                         versions,
                     ),
                     Err(e) => {
+                        tracing::warn!(error = %format!("{e:#}"), "queueing the retrain failed");
                         taken.action = Action::Alert;
                         let alert = self.alerter.send(&alert_key, &alert_text, json!({}));
+                        let cause = fraudloop_http::without_paths(&format!("{e:#}"));
                         (
                             taken,
                             format!(
-                                "queueing the retrain failed ({e:#}), degraded to alert: {alert}"
+                                "queueing the retrain failed ({cause}), degraded to alert: {alert}"
                             ),
                             versions,
                         )
@@ -757,11 +761,13 @@ impl LoopService {
                         )
                     }
                     Err(e) => {
+                        tracing::warn!(error = %format!("{e:#}"), "rollback failed");
                         taken.action = Action::Alert;
                         let alert = self.alerter.send(&alert_key, &alert_text, json!({}));
+                        let cause = fraudloop_http::without_paths(&format!("{e:#}"));
                         (
                             taken,
-                            format!("rollback failed ({e:#}), degraded to alert: {alert}"),
+                            format!("rollback failed ({cause}), degraded to alert: {alert}"),
                             versions,
                         )
                     }
