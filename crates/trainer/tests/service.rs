@@ -188,6 +188,18 @@ async fn an_operator_revokes_a_label() {
 }
 
 /// A home with a first model trained on `rows` demo messages.
+/// One C and three folds: a model in well under a second.
+fn quick_training() -> text_model::TrainingConfig {
+    text_model::TrainingConfig {
+        search: text_model::SearchConfig {
+            c: vec![10.0],
+            ..Default::default()
+        },
+        folds: 3,
+        ..Default::default()
+    }
+}
+
 fn home_with_a_model(rows: usize, config: &text_model::TrainingConfig) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let csv = dir.path().join("train.csv");
@@ -221,14 +233,7 @@ fn home_with_a_model(rows: usize, config: &text_model::TrainingConfig) -> tempfi
 fn a_retrain_weighs_rows_by_source_and_learns_look_alikes_but_never_the_benchmark() {
     use trainer::service::data;
     use trainer::service::jobs::{retrain, RetrainContext};
-    let config = text_model::TrainingConfig {
-        search: text_model::SearchConfig {
-            c: vec![10.0],
-            ..Default::default()
-        },
-        folds: 3,
-        ..Default::default()
-    };
+    let config = quick_training();
     let dir = home_with_a_model(300, &config);
     let log = prod_data::FeedbackLog::open(&dir.path().join("data"), "test").unwrap();
     let drifted = demo_corpus::generate(&demo_corpus::DemoOptions {
@@ -347,14 +352,7 @@ fn write_report(home: &std::path::Path, generated_at: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_report_one_action_across_restarts_and_the_cooldown_holds() {
-    let config = text_model::TrainingConfig {
-        search: text_model::SearchConfig {
-            c: vec![10.0],
-            ..Default::default()
-        },
-        folds: 3,
-        ..Default::default()
-    };
+    let config = quick_training();
     let dir = home_with_a_model(300, &config);
     let with_webhook = || {
         let mut s = settings(dir.path());
@@ -407,14 +405,7 @@ async fn one_report_one_action_across_restarts_and_the_cooldown_holds() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_job_says_why_without_the_servers_paths() {
-    let config = text_model::TrainingConfig {
-        search: text_model::SearchConfig {
-            c: vec![10.0],
-            ..Default::default()
-        },
-        folds: 3,
-        ..Default::default()
-    };
+    let config = quick_training();
     let dir = home_with_a_model(200, &config);
     // The production bundle no longer verifies: the retrain fails reading it, and the cause
     // names the file by its absolute path.
