@@ -98,18 +98,11 @@ impl ModelRegistry {
     /// version.
     pub fn resolve(&self, reference: &str) -> Result<ModelVersion, Error> {
         let versions = self.versions()?;
-        let version = match reference {
-            "production" => self
-                .aliases()?
-                .production
-                .ok_or(Error::AliasUnset("production"))?,
-            "previous" => self
-                .aliases()?
-                .previous
-                .ok_or(Error::AliasUnset("previous"))?,
-            "latest" => *versions.last().ok_or(Error::AliasUnset("latest"))?,
-            other => other.parse()?,
-        };
+        let version = crate::registry::named_version(
+            reference,
+            || self.aliases(),
+            || Ok(versions.last().copied()),
+        )?;
         if !versions.contains(&version) {
             return Err(Error::NotFound(version));
         }

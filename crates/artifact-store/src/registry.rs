@@ -363,18 +363,11 @@ impl Registry {
     /// Resolves `production`, `previous`, `latest` or a version (`v0003`, `3`) to an existing
     /// version.
     pub fn resolve(&self, reference: &str) -> Result<ModelVersion, Error> {
-        let version = match reference {
-            "production" => self
-                .aliases()?
-                .production
-                .ok_or(Error::AliasUnset("production"))?,
-            "previous" => self
-                .aliases()?
-                .previous
-                .ok_or(Error::AliasUnset("previous"))?,
-            "latest" => *self.versions()?.last().ok_or(Error::AliasUnset("latest"))?,
-            other => other.parse()?,
-        };
+        let version = named_version(
+            reference,
+            || self.aliases(),
+            || Ok(self.versions()?.last().copied()),
+        )?;
         if !self.bundle_dir(version).is_dir() {
             return Err(Error::NotFound(version));
         }
@@ -774,5 +767,22 @@ fn from_json<T: for<'de> Deserialize<'de>>(path: &Path, bytes: &[u8]) -> Result<
     serde_json::from_slice(bytes).map_err(|e| Error::Corrupt {
         path: path.to_path_buf(),
         detail: e.to_string(),
+    })
+}
+
+/// The version `reference` names (`production`, `previous`, `latest`, `v0003`, `3`), before
+/// anyone checks that it exists.
+pub(crate) fn named_version(
+    reference: &str,
+    aliases: impl FnOnce() -> Result<Aliases, Error>,
+    latest: impl FnOnce() -> Result<Option<ModelVersion>, Error>,
+) -> Result<ModelVersion, Error> {
+    Ok(match reference {
+        "production" => aliases()?
+            .production
+            .ok_or(Error::AliasUnset("production"))?,
+        "previous" => aliases()?.previous.ok_or(Error::AliasUnset("previous"))?,
+        "latest" => latest()?.ok_or(Error::AliasUnset("latest"))?,
+        other => other.parse()?,
     })
 }
